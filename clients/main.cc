@@ -1,1 +1,3 @@
-int main() { return 0; }
+#include "clients/commands.h"
+
+int main(int argc, char** argv) { return skyshard::RunCommand(argc, argv); }

@@ -1,0 +1,639 @@
+#include "storage/bulk_loader.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "indexing/healpix_index.h"
+#include "storage/catalog.h"
+#include "storage/data_dir.h"
+#include "storage/felis.h"
+#include "storage/internal/external_sort.h"
+#include "storage/internal/keys.h"
+#include "storage/internal/rocksdb_options.h"
+#include "storage/manifest.h"
+#include "storage/row_codec.h"
+#include "storage/table_reader.h"
+
+namespace skyshard {
+
+namespace fs = std::filesystem;
+using internal::MergeOptions;
+using internal::MergeResult;
+using internal::RunBuilder;
+using internal::RunSet;
+
+namespace {
+
+constexpr size_t kBatchRows = 8192;
+// Child rows whose parent is missing (loaded only with --allow-orphans) get this spatial key:
+// past every valid order-29 index, so no cone ever reaches them.
+constexpr uint64_t kOrphanHpx = ~uint64_t{0};
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string NowIso() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string BaseName(const std::string& path) { return fs::path(path).filename().string(); }
+
+bool EqualsIgnoreCase(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Everything the loader knows about one table of the release.
+struct TablePlan {
+  const ManifestTable* manifest = nullptr;
+  TableDef def;
+  int pk_col = -1;      // table column of the integer primary key, or -1 (keyed by sequence)
+  int ra_col = -1, dec_col = -1;
+  int parent_col = -1;  // kChild: table column holding the parent's primary key
+  TablePlan* parent = nullptr;
+  bool is_parent = false;
+  // For a parent: (primary key, order-29 index) of every row, sorted by key.
+  std::vector<std::pair<int64_t, uint64_t>> pk_to_hpx;
+  std::vector<internal::RunFile> unused;
+};
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::OK();
+  if (s.IsNoSpace()) return Status::IOError(what + ": no space left on device");
+  return Status::IOError(what + ": " + s.ToString());
+}
+
+// Builds the catalog entry of `mt` from the Felis table and the columns its files carry.
+Status PlanTable(const Manifest& manifest, const FelisSchema& schema, const ManifestTable& mt,
+                 uint32_t id, TablePlan* plan) {
+  const std::string schema_name = BaseName(manifest.schema_path);
+  const TableDef* felis = schema.FindTable(mt.name);
+  if (felis == nullptr) {
+    std::string known;
+    for (const auto& t : schema.tables) known += (known.empty() ? "" : ", ") + t.name;
+    return Status::InvalidArgument(BaseName(manifest.path) + ": table " + mt.name +
+                                   " is not described in " + schema_name + " (it has: " + known +
+                                   ")");
+  }
+  // The table has the columns its files carry: read every file's header now, so that a
+  // mismatch is reported before any heavy work starts.
+  std::vector<std::string> first_columns;
+  std::string first_file;
+  for (const std::string& file : mt.files) {
+    SKY_ASSIGN_OR_RETURN(auto reader, OpenTableReader(file));
+    std::vector<std::string> cols = reader->column_names();
+    if (first_file.empty()) {
+      first_columns = cols;
+      first_file = file;
+      continue;
+    }
+    for (const auto& c : first_columns) {
+      if (std::find(cols.begin(), cols.end(), c) == cols.end()) {
+        return Status::InvalidArgument(BaseName(file) + ": missing column " + c + " (" +
+                                       BaseName(first_file) + " of the same table has it)");
+      }
+    }
+    for (const auto& c : cols) {
+      if (std::find(first_columns.begin(), first_columns.end(), c) == first_columns.end()) {
+        return Status::InvalidArgument(BaseName(file) + ": column " + c + " is not in " +
+                                       BaseName(first_file) + " of the same table");
+      }
+    }
+  }
+  std::vector<bool> present(felis->columns.size(), false);
+  for (const auto& c : first_columns) {
+    int idx = felis->ColumnIndex(c);
+    if (idx < 0) {
+      return Status::InvalidArgument(BaseName(first_file) + ": column " + c +
+                                     " is not described in table " + mt.name + " of " +
+                                     schema_name);
+    }
+    present[static_cast<size_t>(idx)] = true;
+  }
+  TableDef& def = plan->def;
+  def.name = felis->name;
+  def.description = felis->description;
+  def.id = id;
+  def.table_index = felis->table_index;
+  for (size_t i = 0; i < felis->columns.size(); ++i) {
+    if (present[i]) def.columns.push_back(felis->columns[i]);
+  }
+  auto require = [&](const std::string& col, const char* role, bool numeric) -> Result<int> {
+    int idx = def.ColumnIndex(col);
+    if (idx < 0) {
+      return Status::InvalidArgument(BaseName(manifest.path) + ": table " + mt.name + ": " +
+                                     role + " column " + col + " is not in its files (" +
+                                     BaseName(first_file) + ")");
+    }
+    const ColumnType& t = def.columns[static_cast<size_t>(idx)].type;
+    if (numeric && IsString(t.type)) {
+      return Status::InvalidArgument(BaseName(manifest.path) + ": table " + mt.name + ": " +
+                                     role + " column " + col + " has type " +
+                                     ColumnTypeToString(t) + "; a number is needed");
+    }
+    def.columns[static_cast<size_t>(idx)].indexed = true;
+    return idx;
+  };
+  if (!felis->primary_key.empty()) {
+    int idx = def.ColumnIndex(felis->primary_key);
+    if (idx >= 0) {
+      def.primary_key = def.columns[static_cast<size_t>(idx)].name;
+      def.columns[static_cast<size_t>(idx)].indexed = true;
+      if (IsIntegerLike(def.columns[static_cast<size_t>(idx)].type.type)) plan->pk_col = idx;
+    }
+  }
+  if (!mt.ra_column.empty()) {
+    def.kind = TableKind::kSpatial;
+    SKY_ASSIGN_OR_RETURN(plan->ra_col, require(mt.ra_column, "position", true));
+    SKY_ASSIGN_OR_RETURN(plan->dec_col, require(mt.dec_column, "position", true));
+    def.ra_column = def.columns[static_cast<size_t>(plan->ra_col)].name;
+    def.dec_column = def.columns[static_cast<size_t>(plan->dec_col)].name;
+  } else if (!mt.parent_table.empty()) {
+    def.kind = TableKind::kChild;
+    SKY_ASSIGN_OR_RETURN(plan->parent_col, require(mt.parent_key, "parent key", true));
+    if (!IsIntegerLike(def.columns[static_cast<size_t>(plan->parent_col)].type.type)) {
+      return Status::InvalidArgument(BaseName(manifest.path) + ": table " + mt.name +
+                                     ": parent key " + mt.parent_key + " must be an integer");
+    }
+    def.parent_table = mt.parent_table;
+    def.parent_key = def.columns[static_cast<size_t>(plan->parent_col)].name;
+  }
+  for (const auto& fk : felis->foreign_keys) {
+    bool ok = !fk.columns.empty();
+    for (const auto& c : fk.columns) ok = ok && def.ColumnIndex(c) >= 0;
+    bool target_loaded = std::any_of(manifest.tables.begin(), manifest.tables.end(),
+                                     [&](const ManifestTable& t) {
+                                       return EqualsIgnoreCase(t.name, fk.target_table);
+                                     });
+    if (ok && target_loaded) def.foreign_keys.push_back(fk);
+  }
+  return Status::OK();
+}
+
+// Shared state of the load of one table by several threads.
+struct TableLoad {
+  TablePlan* plan = nullptr;
+  const LoadOptions* options = nullptr;
+  std::string tmp_dir;
+  RunSet* rows = nullptr;
+  RunSet* index = nullptr;  // null when the table has no primary-key index
+  std::atomic<size_t> next_file{0};
+  std::atomic<uint64_t>* rows_read = nullptr;
+  std::atomic<uint64_t>* bytes_read = nullptr;
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  Status status;
+  uint64_t table_rows = 0;
+  uint64_t orphans = 0;
+  std::string first_orphan;
+
+  void Fail(Status s) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (status.ok()) status = std::move(s);
+    failed = true;
+  }
+};
+
+// Reads one file of a table and appends its records to the thread's run builders.
+Status LoadFile(TableLoad* load, size_t file_index, RunBuilder* rows, RunBuilder* index,
+                uint64_t thread_budget, uint64_t* rows_out, uint64_t* orphans_out,
+                std::string* first_orphan) {
+  TablePlan& plan = *load->plan;
+  const TableDef& def = plan.def;
+  const std::string& path = plan.manifest->files[file_index];
+  SKY_ASSIGN_OR_RETURN(auto reader, OpenTableReader(path));
+  // Map table columns to file columns and bind each file column to its table type.
+  const auto& names = reader->column_names();
+  std::vector<ColumnType> file_types(names.size());
+  std::vector<int> column_map(def.columns.size(), -1);
+  for (size_t f = 0; f < names.size(); ++f) {
+    int t = def.ColumnIndex(names[f]);
+    if (t < 0) return Status::Internal("column " + names[f] + " vanished from the plan");
+    file_types[f] = def.columns[static_cast<size_t>(t)].type;
+    column_map[static_cast<size_t>(t)] = static_cast<int>(f);
+  }
+  SKY_RETURN_IF_ERROR(reader->Bind(file_types).WithContext(BaseName(path)));
+  RowEncoder encoder([&] {
+    std::vector<ColumnType> types;
+    for (const auto& c : def.columns) types.push_back(c.type);
+    return types;
+  }());
+  auto file_col = [&](int table_col) { return static_cast<size_t>(column_map[static_cast<size_t>(table_col)]); };
+
+  const std::string prefix = keys::RowPrefix(def.id);
+  const std::string index_prefix = keys::IndexPrefix(def.id);
+  std::string key, value, index_value;
+  ColumnBatch batch;
+  uint64_t row_number = 0;
+  uint64_t last_bytes = 0;
+  for (;;) {
+    if (load->failed) return Status::Cancelled("another file failed");
+    SKY_ASSIGN_OR_RETURN(size_t n, reader->ReadBatch(&batch, kBatchRows));
+    if (n == 0) break;
+    for (size_t r = 0; r < n; ++r, ++row_number) {
+      int64_t pk;
+      if (plan.pk_col >= 0) {
+        const ColumnVector& c = batch.columns[file_col(plan.pk_col)];
+        if (c.IsNull(r)) {
+          return Status::InvalidArgument(reader->Where(r) + ": column " + def.primary_key +
+                                         ": the primary key is empty (NULL)");
+        }
+        pk = c.ints[r];
+      } else {
+        // No integer primary key: the load order keys the row (file index, row in file).
+        pk = static_cast<int64_t>((static_cast<uint64_t>(file_index) << 40) | row_number);
+      }
+      key.assign(prefix);
+      index_value.clear();
+      if (def.kind == TableKind::kSpatial) {
+        const ColumnVector& rc = batch.columns[file_col(plan.ra_col)];
+        const ColumnVector& dc = batch.columns[file_col(plan.dec_col)];
+        double ra = IsFloating(rc.type.type) ? rc.doubles[r] : static_cast<double>(rc.ints[r]);
+        double dec = IsFloating(dc.type.type) ? dc.doubles[r] : static_cast<double>(dc.ints[r]);
+        if (rc.IsNull(r) || dc.IsNull(r) || !std::isfinite(ra) || !std::isfinite(dec)) {
+          const bool ra_bad = rc.IsNull(r) || !std::isfinite(ra);
+          return Status::InvalidArgument(
+              reader->Where(r) + ": column " + (ra_bad ? def.ra_column : def.dec_column) + ": " +
+              (ra_bad ? (rc.IsNull(r) ? "NULL" : "non-finite") : (dc.IsNull(r) ? "NULL" : "non-finite")) +
+              " position; every row of a spatial table needs a finite (ra, dec)");
+        }
+        if (dec < -90.0 || dec > 90.0) {
+          return Status::InvalidArgument(reader->Where(r) + ": column " + def.dec_column + ": " +
+                                         std::to_string(dec) + " is outside [-90, 90]");
+        }
+        uint64_t hpx = HealpixIndex29(ra, dec);
+        keys::PutU64(&key, hpx);
+        keys::PutI64(&key, pk);
+        keys::PutU64(&index_value, hpx);
+      } else if (def.kind == TableKind::kChild) {
+        const ColumnVector& pc = batch.columns[file_col(plan.parent_col)];
+        uint64_t hpx = kOrphanHpx;
+        int64_t parent_pk = pc.IsNull(r) ? 0 : pc.ints[r];
+        if (!pc.IsNull(r)) {
+          const auto& m = plan.parent->pk_to_hpx;
+          auto it = std::lower_bound(m.begin(), m.end(), std::make_pair(parent_pk, uint64_t{0}));
+          if (it != m.end() && it->first == parent_pk) hpx = it->second;
+        }
+        if (hpx == kOrphanHpx) {
+          if ((*orphans_out)++ == 0) {
+            *first_orphan = reader->Where(r) + ": " + def.parent_key + " = " +
+                            (pc.IsNull(r) ? "NULL" : std::to_string(parent_pk));
+          }
+          if (!load->options->allow_orphans) continue;
+        }
+        keys::PutU64(&key, hpx);
+        keys::PutI64(&key, parent_pk);
+        keys::PutI64(&key, pk);
+        keys::PutU64(&index_value, hpx);
+        keys::PutI64(&index_value, parent_pk);
+      } else {
+        keys::PutI64(&key, pk);
+      }
+      value.clear();
+      encoder.Encode(batch, column_map, r, &value);
+      rows->Add(key, value);
+      if (index != nullptr) {
+        std::string ik = index_prefix;
+        keys::PutI64(&ik, pk);
+        index->Add(ik, index_value);
+      }
+      ++*rows_out;
+    }
+    load->rows_read->fetch_add(n);
+    const uint64_t b = reader->bytes_read();
+    load->bytes_read->fetch_add(b - last_bytes);
+    last_bytes = b;
+    if (rows->buffered_bytes() + (index ? index->buffered_bytes() : 0) > thread_budget) {
+      SKY_RETURN_IF_ERROR(rows->Flush());
+      if (index != nullptr) SKY_RETURN_IF_ERROR(index->Flush());
+    }
+  }
+  return Status::OK();
+}
+
+void LoadWorker(TableLoad* load, uint64_t thread_budget) {
+  RunBuilder rows(load->rows, load->tmp_dir);
+  std::unique_ptr<RunBuilder> index;
+  if (load->index != nullptr) index = std::make_unique<RunBuilder>(load->index, load->tmp_dir);
+  uint64_t n_rows = 0, n_orphans = 0;
+  std::string first_orphan;
+  const size_t nfiles = load->plan->manifest->files.size();
+  for (size_t f = load->next_file++; f < nfiles && !load->failed; f = load->next_file++) {
+    Status s = LoadFile(load, f, &rows, index.get(), thread_budget, &n_rows, &n_orphans,
+                        &first_orphan);
+    if (!s.ok()) {
+      if (s.code() != StatusCode::kCancelled) load->Fail(std::move(s));
+      return;
+    }
+  }
+  Status s = rows.Flush();
+  if (s.ok() && index) s = index->Flush();
+  if (!s.ok()) {
+    load->Fail(std::move(s));
+    return;
+  }
+  std::lock_guard<std::mutex> lock(load->mu);
+  load->table_rows += n_rows;
+  if (n_orphans > 0 && load->orphans == 0) load->first_orphan = first_orphan;
+  load->orphans += n_orphans;
+}
+
+// Progress reporting from a background thread, so that a slow phase still shows life.
+class ProgressReporter {
+ public:
+  ProgressReporter(const std::function<void(const LoadProgress&)>& fn, uint64_t bytes_total,
+                   std::atomic<uint64_t>* rows, std::atomic<uint64_t>* bytes)
+      : fn_(fn), bytes_total_(bytes_total), rows_(rows), bytes_(bytes), start_(Clock::now()) {
+    if (fn_) thread_ = std::thread([this] { Run(); });
+  }
+  ~ProgressReporter() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  void SetPhase(std::string phase) {
+    std::lock_guard<std::mutex> lock(mu_);
+    phase_ = std::move(phase);
+    ReportLocked();
+  }
+  double seconds() const { return SecondsSince(start_); }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!done_) {
+      cv_.wait_for(lock, std::chrono::milliseconds(500));
+      if (!done_) ReportLocked();
+    }
+  }
+  void ReportLocked() {
+    if (!fn_) return;
+    LoadProgress p;
+    p.phase = phase_;
+    p.rows = rows_->load();
+    p.bytes_done = bytes_->load();
+    p.bytes_total = bytes_total_;
+    p.seconds = SecondsSince(start_);
+    fn_(p);
+  }
+
+  const std::function<void(const LoadProgress&)>& fn_;
+  uint64_t bytes_total_;
+  std::atomic<uint64_t>* rows_;
+  std::atomic<uint64_t>* bytes_;
+  Clock::time_point start_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string phase_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string& staging,
+                 int threads, std::atomic<uint64_t>* rows_read, std::atomic<uint64_t>* bytes_read,
+                 ProgressReporter* reporter, std::vector<std::string>* sst_files,
+                 TableLoadReport* report) {
+  const auto start = Clock::now();
+  TableDef& def = plan->def;
+  const std::string tag = "t" + std::to_string(def.id);
+  const std::string tmp_dir = staging + "/tmp";
+  RunSet rows(tag + ".rows");
+  RunSet index(tag + ".index");
+  const bool has_index = def.kind != TableKind::kPlain && plan->pk_col >= 0;
+
+  TableLoad load;
+  load.plan = plan;
+  load.options = &options;
+  load.tmp_dir = tmp_dir;
+  load.rows = &rows;
+  load.index = has_index ? &index : nullptr;
+  load.rows_read = rows_read;
+  load.bytes_read = bytes_read;
+  reporter->SetPhase("read " + def.name);
+  const int nthreads = std::max(1, std::min<int>(threads, static_cast<int>(plan->manifest->files.size())));
+  const uint64_t budget = std::max<uint64_t>(16ull << 20, options.memory_bytes / static_cast<uint64_t>(nthreads));
+  {
+    std::vector<std::thread> workers;
+    for (int t = 0; t < nthreads; ++t) workers.emplace_back(LoadWorker, &load, budget);
+    for (auto& w : workers) w.join();
+  }
+  if (!load.status.ok()) return load.status;
+  if (load.orphans > 0 && !options.allow_orphans) {
+    return Status::InvalidArgument(
+        def.name + ": " + std::to_string(load.orphans) + " row(s) name a " + def.parent_key +
+        " that has no row in " + def.parent_table + " (first: " + load.first_orphan +
+        "); fix the files or load with --allow-orphans");
+  }
+  reporter->SetPhase("sort " + def.name);
+
+  MergeOptions mo;
+  mo.threads = threads;
+  mo.sst_dir = staging + "/sst/" + tag + ".rows";
+  std::error_code ec;
+  fs::create_directories(mo.sst_dir, ec);
+  if (ec) return Status::IOError("cannot create " + mo.sst_dir + ": " + ec.message());
+  const std::string pk_name = def.primary_key;
+  mo.describe_duplicate = [&](std::string_view key) {
+    // Every row key and index key ends with the row's primary key (keys.h).
+    return "table " + def.name + ": duplicate primary key " + pk_name + " = " +
+           std::to_string(keys::GetI64(key.data() + key.size() - 8));
+  };
+  SKY_ASSIGN_OR_RETURN(MergeResult merged_rows, internal::MergeRuns(&rows, mo));
+  uint64_t bytes = merged_rows.sst_bytes;
+  for (auto& f : merged_rows.sst_files) sst_files->push_back(f);
+
+  if (has_index) {
+    MergeOptions io = mo;
+    io.sst_dir = staging + "/sst/" + tag + ".index";
+    fs::create_directories(io.sst_dir, ec);
+    if (ec) return Status::IOError("cannot create " + io.sst_dir + ": " + ec.message());
+    std::vector<std::vector<std::pair<int64_t, uint64_t>>> parts;
+    if (plan->is_parent) {
+      // Collect (primary key, spatial key) in key order for the children's loads; each
+      // partition appends to its own vector, so no lock is needed.
+      io.on_start = [&](int partitions) { parts.resize(static_cast<size_t>(partitions)); };
+      io.on_record = [&](int partition, std::string_view key, std::string_view value) {
+        parts[static_cast<size_t>(partition)].emplace_back(
+            keys::GetI64(key.data() + keys::kPrefixSize), keys::GetU64(value.data()));
+        return Status::OK();
+      };
+    }
+    SKY_ASSIGN_OR_RETURN(MergeResult merged_index, internal::MergeRuns(&index, io));
+    bytes += merged_index.sst_bytes;
+    for (auto& f : merged_index.sst_files) sst_files->push_back(f);
+    if (merged_index.records != merged_rows.records) {
+      return Status::Internal(def.name + ": " + std::to_string(merged_rows.records) +
+                              " rows but " + std::to_string(merged_index.records) +
+                              " index entries");
+    }
+    for (auto& p : parts) {
+      plan->pk_to_hpx.insert(plan->pk_to_hpx.end(), p.begin(), p.end());
+      std::vector<std::pair<int64_t, uint64_t>>().swap(p);
+    }
+  }
+  const uint64_t expected = load.table_rows;
+  if (merged_rows.records != expected) {
+    return Status::Internal(def.name + ": read " + std::to_string(expected) + " rows, stored " +
+                            std::to_string(merged_rows.records));
+  }
+  def.row_count = merged_rows.records;
+  def.bytes = bytes;
+  report->name = def.name;
+  report->rows = def.row_count;
+  report->bytes = bytes;
+  report->orphans = load.orphans;
+  report->seconds = SecondsSince(start);
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<LoadReport> LoadRelease(const LoadOptions& options,
+                               const std::function<void(const LoadProgress&)>& progress) {
+  const auto start = Clock::now();
+  SKY_ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(options.manifest_path));
+  SKY_ASSIGN_OR_RETURN(FelisSchema schema, ReadFelisSchema(manifest.schema_path));
+  SKY_ASSIGN_OR_RETURN(auto data_dir, DataDir::Open(options.data_dir, /*create=*/true));
+  SKY_RETURN_IF_ERROR(data_dir->LockForWrite());
+  if (!options.replace && data_dir->Find(manifest.release).ok()) {
+    return Status::AlreadyExists("release '" + manifest.release + "' is already published in " +
+                                 data_dir->path() + "; use --replace to replace it");
+  }
+
+  // Plan every table before reading any data: schema and header errors come first.
+  std::vector<std::unique_ptr<TablePlan>> plans;
+  uint64_t bytes_total = 0;
+  for (size_t i = 0; i < manifest.tables.size(); ++i) {
+    auto plan = std::make_unique<TablePlan>();
+    plan->manifest = &manifest.tables[i];
+    SKY_RETURN_IF_ERROR(PlanTable(manifest, schema, manifest.tables[i],
+                                  static_cast<uint32_t>(i + 1), plan.get()));
+    for (const auto& f : manifest.tables[i].files) {
+      std::error_code ec;
+      bytes_total += fs::file_size(f, ec);
+    }
+    plans.push_back(std::move(plan));
+  }
+  for (auto& p : plans) {
+    if (p->def.kind != TableKind::kChild) continue;
+    for (auto& q : plans) {
+      if (EqualsIgnoreCase(q->def.name, p->def.parent_table)) {
+        p->parent = q.get();
+        p->def.parent_table = q->def.name;
+        q->is_parent = true;
+        if (q->pk_col < 0) {
+          return Status::InvalidArgument("table " + p->def.name + " is stored beside " +
+                                         q->def.name + ", which has no integer primary key");
+        }
+      }
+    }
+    if (p->parent == nullptr) {
+      return Status::InvalidArgument("table " + p->def.name + ": parent table " +
+                                     p->def.parent_table + " is not in the manifest");
+    }
+  }
+
+  SKY_ASSIGN_OR_RETURN(std::string staging, data_dir->NewStagingDir(manifest.release));
+  // On any failure below, the staging directory is removed; a kill leaves it for the next
+  // writer's debris removal.
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code ec;
+      if (!dir.empty()) fs::remove_all(dir, ec);
+    }
+  } cleanup{staging};
+  std::error_code ec;
+  fs::create_directories(staging + "/tmp", ec);
+  if (ec) return Status::IOError("cannot create " + staging + "/tmp: " + ec.message());
+
+  const int threads = options.threads > 0
+                          ? options.threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  std::atomic<uint64_t> rows_read{0}, bytes_read{0};
+  ProgressReporter reporter(progress, bytes_total, &rows_read, &bytes_read);
+
+  LoadReport report;
+  report.release = manifest.release;
+  report.input_bytes = bytes_total;
+  std::vector<std::string> sst_files;
+  // Parents before children: a child row needs its parent's spatial key.
+  std::vector<TablePlan*> order;
+  for (auto& p : plans) if (p->def.kind != TableKind::kChild) order.push_back(p.get());
+  for (auto& p : plans) if (p->def.kind == TableKind::kChild) order.push_back(p.get());
+  for (TablePlan* plan : order) {
+    TableLoadReport tr;
+    SKY_RETURN_IF_ERROR(LoadTable(plan, options, staging, threads, &rows_read, &bytes_read,
+                                  &reporter, &sst_files, &tr));
+    report.tables.push_back(tr);
+    report.rows += tr.rows;
+  }
+  for (auto& p : plans) std::vector<std::pair<int64_t, uint64_t>>().swap(p->pk_to_hpx);
+
+  reporter.SetPhase("ingest");
+  Catalog catalog;
+  catalog.release = manifest.release;
+  catalog.description = schema.description;
+  catalog.loaded_at = NowIso();
+  for (auto& p : plans) catalog.tables.push_back(p->def);
+  const std::string db_dir = staging + "/db";
+  {
+    rocksdb::Options ropts = internal::StoreOptions();
+    ropts.create_if_missing = true;
+    ropts.error_if_exists = true;
+    rocksdb::DB* raw = nullptr;
+    SKY_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(ropts, db_dir, &raw), "creating " + db_dir));
+    std::unique_ptr<rocksdb::DB> db(raw);
+    if (!sst_files.empty()) {
+      rocksdb::IngestExternalFileOptions io;
+      io.move_files = true;
+      io.snapshot_consistency = false;
+      SKY_RETURN_IF_ERROR(
+          FromRocks(db->IngestExternalFile(sst_files, io), "ingesting into " + db_dir));
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    SKY_RETURN_IF_ERROR(FromRocks(
+        db->Put(wo, rocksdb::Slice(keys::kFormatKey.data(), keys::kFormatKey.size()),
+                std::to_string(keys::kFormatVersion)),
+        "writing " + db_dir));
+    SKY_RETURN_IF_ERROR(FromRocks(
+        db->Put(wo, rocksdb::Slice(keys::kCatalogKey.data(), keys::kCatalogKey.size()),
+                catalog.ToJson()),
+        "writing " + db_dir));
+    SKY_RETURN_IF_ERROR(FromRocks(db->Flush(rocksdb::FlushOptions()), "flushing " + db_dir));
+    SKY_RETURN_IF_ERROR(FromRocks(db->Close(), "closing " + db_dir));
+  }
+  reporter.SetPhase("publish");
+  SKY_RETURN_IF_ERROR(data_dir->Publish(manifest.release, db_dir, options.replace));
+  SKY_ASSIGN_OR_RETURN(ReleaseInfo info, data_dir->Find(manifest.release));
+  report.directory = info.directory;
+  report.seconds = SecondsSince(start);
+  return report;
+}
+
+}  // namespace skyshard

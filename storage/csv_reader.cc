@@ -1,0 +1,565 @@
+#include "storage/internal/csv_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <string_view>
+#include <system_error>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "common/column_batch.h"
+#include "common/types.h"
+
+namespace skyshard {
+
+namespace {
+
+// A single record this long is almost certainly an unterminated quote swallowing the rest of
+// the file; stop before the buffer eats all memory.
+constexpr size_t kMaxRecordBytes = size_t{256} << 20;
+
+// Error messages quote the offending text; a runaway field should not make them unreadable.
+constexpr size_t kMaxQuotedBytes = 60;
+
+// Points into the read buffer: valid until the next refill.
+struct Field {
+  const char* data;
+  size_t size;
+  bool quoted;
+  bool escaped;  // quoted and contains "" pairs that still need collapsing
+};
+
+enum class ScanResult { kRecord, kNeedMore, kError };
+
+std::string Quote(std::string_view text) {
+  std::string out = "'";
+  if (text.size() > kMaxQuotedBytes) {
+    out.append(text.substr(0, kMaxQuotedBytes));
+    out += "...";
+  } else {
+    out.append(text);
+  }
+  out += "'";
+  return out;
+}
+
+std::string_view TrimBlanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Collapses the "" pairs of a quoted field.
+void Unescape(const Field& f, std::string* out) {
+  out->clear();
+  out->reserve(f.size);
+  for (size_t i = 0; i < f.size; ++i) {
+    out->push_back(f.data[i]);
+    if (f.data[i] == '"') ++i;  // the scanner guarantees the pair
+  }
+}
+
+enum class NumberParse { kOk, kNotANumber, kOutOfRange };
+
+NumberParse ParseInt64(std::string_view s, int64_t* out) {
+  const char* b = s.data();
+  const char* e = b + s.size();
+  if (b != e && *b == '+') {
+    ++b;
+    if (b != e && *b == '-') return NumberParse::kNotANumber;
+  }
+  auto [ptr, ec] = std::from_chars(b, e, *out);
+  if (ptr != e || b == e) return NumberParse::kNotANumber;
+  if (ec == std::errc::result_out_of_range) return NumberParse::kOutOfRange;
+  if (ec != std::errc()) return NumberParse::kNotANumber;
+  return NumberParse::kOk;
+}
+
+NumberParse ParseDouble(std::string_view s, double* out) {
+  const char* b = s.data();
+  const char* e = b + s.size();
+  if (b != e && *b == '+') {
+    ++b;
+    if (b != e && *b == '-') return NumberParse::kNotANumber;
+  }
+  auto [ptr, ec] = std::from_chars(b, e, *out);
+  if (ptr != e || b == e) return NumberParse::kNotANumber;
+  if (ec == std::errc()) return NumberParse::kOk;
+  if (ec != std::errc::result_out_of_range) return NumberParse::kNotANumber;
+  // from_chars reports underflow and overflow alike; strtod tells them apart, and a value
+  // below the smallest denormal is as good as zero for a catalog. Rare, so the copy is fine.
+  std::string copy(b, e);
+  double v = std::strtod(copy.c_str(), nullptr);
+  if (std::isinf(v)) return NumberParse::kOutOfRange;
+  *out = v;
+  return NumberParse::kOk;
+}
+
+bool ParseBool(std::string_view s, int64_t* out) {
+  if (s.size() > 5) return false;
+  char lower[5];
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    lower[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  std::string_view v(lower, s.size());
+  if (v == "true" || v == "t" || v == "1" || v == "yes") {
+    *out = 1;
+  } else if (v == "false" || v == "f" || v == "0" || v == "no") {
+    *out = 0;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+class CsvReader final : public TableReader {
+ public:
+  CsvReader(std::string path, int fd, uint64_t file_size, size_t block_size)
+      : path_(std::move(path)), fd_(fd), file_size_(file_size), block_size_(block_size) {
+    buf_.resize(block_size_ + 1);
+    buf_[0] = '\n';
+  }
+  ~CsvReader() override { ::close(fd_); }
+
+  CsvReader(const CsvReader&) = delete;
+  CsvReader& operator=(const CsvReader&) = delete;
+
+  Status ReadHeader();
+
+  const std::vector<std::string>& column_names() const override { return names_; }
+  int64_t num_rows_hint() const override { return -1; }
+  uint64_t bytes_read() const override { return consumed_ + pos_; }
+  uint64_t bytes_total() const override { return file_size_; }
+  Status Bind(const std::vector<ColumnType>& types) override;
+  Result<size_t> ReadBatch(ColumnBatch* batch, size_t max_rows) override;
+  std::string Where(size_t row_in_batch) const override;
+
+ private:
+  Status Fill();
+  ScanResult ScanRecord();
+  // Sets fields_ and record_line_ to the next record; false at end of file.
+  Result<bool> NextRecord();
+  Status Convert(size_t col, const Field& f, ColumnVector* out);
+  Status FieldError(size_t col, std::string_view text, std::string_view what) const;
+  std::string ColumnLabel(size_t index) const;
+
+  const std::string path_;
+  const int fd_;
+  const uint64_t file_size_;
+  const size_t block_size_;
+
+  // buf_[pos_, end_) holds read but unparsed bytes, followed by a '\n' sentinel at buf_[end_]
+  // so that the unquoted-field scan needs no bounds check per byte.
+  std::vector<char> buf_;
+  size_t pos_ = 0;
+  size_t end_ = 0;
+  bool eof_ = false;
+  uint64_t consumed_ = 0;  // file offset of buf_[0]
+
+  int64_t line_ = 1;         // line on which the next record starts
+  int64_t record_line_ = 0;  // line on which the record in fields_ starts
+  std::vector<Field> fields_;
+  std::string scan_error_;
+
+  std::vector<std::string> names_;
+  std::vector<ColumnType> types_;
+  bool bound_ = false;
+  std::vector<int64_t> row_lines_;
+  std::string scratch_;
+  Status failed_;  // sticky: once a batch failed the stream position is meaningless
+};
+
+Status CsvReader::Fill() {
+  if (pos_ > 0) {
+    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+    consumed_ += pos_;
+    end_ -= pos_;
+    pos_ = 0;
+  }
+  if (end_ >= kMaxRecordBytes) {
+    return Status::InvalidArgument(
+        path_ + ":" + std::to_string(line_) + ": a record is longer than " +
+        std::to_string(kMaxRecordBytes >> 20) + " MiB (an unterminated quoted field?)");
+  }
+  if (buf_.size() < end_ + block_size_ + 1) buf_.resize(end_ + block_size_ + 1);
+  size_t want = block_size_;
+  while (want > 0) {
+    ssize_t n = ::read(fd_, buf_.data() + end_, want);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      buf_[end_] = '\n';
+      return Status::IOError(path_ + ": read failed: " + std::strerror(err));
+    }
+    if (n == 0) {
+      eof_ = true;
+      break;
+    }
+    end_ += static_cast<size_t>(n);
+    want -= static_cast<size_t>(n);
+  }
+  buf_[end_] = '\n';
+  return Status::OK();
+}
+
+ScanResult CsvReader::ScanRecord() {
+  fields_.clear();
+  const char* const start = buf_.data() + pos_;
+  const char* const end = buf_.data() + end_;
+  const char* q = start;
+  int64_t newlines = 0;
+  auto finish = [&](const char* next) {
+    pos_ = static_cast<size_t>(next - buf_.data());
+    record_line_ = line_;
+    line_ += newlines;
+    return ScanResult::kRecord;
+  };
+  for (;;) {
+    if (*q == '"' && q != end) {
+      const char* content = ++q;
+      bool escaped = false;
+      const char* close;
+      for (;;) {
+        close = static_cast<const char*>(std::memchr(q, '"', static_cast<size_t>(end - q)));
+        if (close == nullptr) {
+          if (!eof_) return ScanResult::kNeedMore;
+          scan_error_ = path_ + ":" + std::to_string(line_) + ": " + ColumnLabel(fields_.size()) +
+                        ": quoted field is never closed (expected a '\"' before the end of "
+                        "the file)";
+          return ScanResult::kError;
+        }
+        if (close + 1 == end && !eof_) return ScanResult::kNeedMore;
+        if (close + 1 != end && close[1] == '"') {
+          escaped = true;
+          q = close + 2;
+          continue;
+        }
+        break;
+      }
+      newlines += std::count(content, close, '\n');
+      fields_.push_back({content, static_cast<size_t>(close - content), true, escaped});
+      q = close + 1;
+      if (q == end) {
+        if (!eof_) return ScanResult::kNeedMore;
+        return finish(q);
+      }
+      if (*q == ',') {
+        ++q;
+        continue;
+      }
+      if (*q == '\n') return ++newlines, finish(q + 1);
+      if (*q == '\r') {
+        if (q + 1 == end) {
+          if (!eof_) return ScanResult::kNeedMore;
+          return finish(q + 1);
+        }
+        if (q[1] == '\n') return ++newlines, finish(q + 2);
+      }
+      scan_error_ = path_ + ":" + std::to_string(line_ + newlines) + ": " +
+                    ColumnLabel(fields_.size() - 1) + ": unexpected " +
+                    Quote(std::string_view(q, 1)) +
+                    " after a closing quote (expected ',' or the end of the line)";
+      return ScanResult::kError;
+    }
+    const char* field = q;
+    while (*q != ',' && *q != '\n') ++q;
+    if (q == end) {
+      if (!eof_) return ScanResult::kNeedMore;
+      size_t size = static_cast<size_t>(q - field);
+      if (size > 0 && q[-1] == '\r') --size;
+      fields_.push_back({field, size, false, false});
+      return finish(q);
+    }
+    if (*q == ',') {
+      fields_.push_back({field, static_cast<size_t>(q - field), false, false});
+      ++q;
+      continue;
+    }
+    size_t size = static_cast<size_t>(q - field);
+    if (size > 0 && q[-1] == '\r') --size;
+    fields_.push_back({field, size, false, false});
+    ++newlines;
+    return finish(q + 1);
+  }
+}
+
+Result<bool> CsvReader::NextRecord() {
+  for (;;) {
+    if (pos_ == end_) {
+      if (eof_) return false;
+      SKY_RETURN_IF_ERROR(Fill());
+      continue;
+    }
+    switch (ScanRecord()) {
+      case ScanResult::kRecord:
+        return true;
+      case ScanResult::kError:
+        return Status::InvalidArgument(scan_error_);
+      case ScanResult::kNeedMore:
+        SKY_RETURN_IF_ERROR(Fill());
+        break;
+    }
+  }
+}
+
+std::string CsvReader::ColumnLabel(size_t index) const {
+  if (index < names_.size()) return "column " + names_[index];
+  return "field " + std::to_string(index + 1);
+}
+
+Status CsvReader::ReadHeader() {
+  SKY_RETURN_IF_ERROR(Fill());
+  if (end_ >= 3 && std::memcmp(buf_.data(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
+  SKY_ASSIGN_OR_RETURN(bool has_header, NextRecord());
+  if (!has_header) {
+    return Status::InvalidArgument(path_ +
+                                   ": the file is empty (expected a header row of column names)");
+  }
+  std::unordered_set<std::string> seen;
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    const Field& f = fields_[i];
+    std::string name;
+    if (f.escaped) {
+      Unescape(f, &name);
+    } else {
+      name.assign(f.data, f.size);
+    }
+    name = std::string(TrimBlanks(name));
+    if (name.empty()) {
+      return Status::InvalidArgument(path_ + ":" + std::to_string(record_line_) +
+                                     ": header field " + std::to_string(i + 1) +
+                                     " is empty (expected a column name)");
+    }
+    if (!seen.insert(AsciiLower(name)).second) {
+      return Status::InvalidArgument(path_ + ":" + std::to_string(record_line_) +
+                                     ": column name '" + name +
+                                     "' appears twice in the header (names are "
+                                     "case-insensitive)");
+    }
+    names_.push_back(std::move(name));
+  }
+  return Status::OK();
+}
+
+Status CsvReader::Bind(const std::vector<ColumnType>& types) {
+  if (types.size() != names_.size()) {
+    return Status::InvalidArgument(path_ + ": " + std::to_string(types.size()) +
+                                   " column types given for " + std::to_string(names_.size()) +
+                                   " columns in the header");
+  }
+  types_ = types;
+  bound_ = true;
+  return Status::OK();
+}
+
+Status CsvReader::FieldError(size_t col, std::string_view text, std::string_view what) const {
+  return Status::InvalidArgument(path_ + ":" + std::to_string(record_line_) + ": column " +
+                                 names_[col] + ": " + Quote(text) + " " + std::string(what));
+}
+
+Status CsvReader::Convert(size_t col, const Field& f, ColumnVector* out) {
+  const ColumnType& type = out->type;
+  if (IsString(type.type)) {
+    if (f.size == 0 && !f.quoted) {
+      out->AppendNull();
+      return Status::OK();
+    }
+    if (type.length > 0 && f.size > type.length) {
+      // An escaped field shrinks when unescaped; measure the real value before complaining.
+      if (!f.escaped) {
+        return FieldError(col, std::string_view(f.data, f.size),
+                          "is " + std::to_string(f.size) + " bytes long (expected " +
+                              ColumnTypeToString(type) + ": at most " +
+                              std::to_string(type.length) + " bytes)");
+      }
+    }
+    std::string value;
+    if (f.escaped) {
+      Unescape(f, &value);
+    } else {
+      value.assign(f.data, f.size);
+    }
+    if (type.length > 0 && value.size() > type.length) {
+      return FieldError(col, value,
+                        "is " + std::to_string(value.size()) + " bytes long (expected " +
+                            ColumnTypeToString(type) + ": at most " + std::to_string(type.length) +
+                            " bytes)");
+    }
+    out->AppendString(std::move(value));
+    return Status::OK();
+  }
+
+  std::string_view text = TrimBlanks(std::string_view(f.data, f.size));
+  if (text.empty()) {
+    out->AppendNull();
+    return Status::OK();
+  }
+  switch (type.type) {
+    case DataType::kSmallInt:
+    case DataType::kInteger:
+    case DataType::kBigInt: {
+      int64_t v = 0;
+      NumberParse r = ParseInt64(text, &v);
+      int64_t lo = std::numeric_limits<int64_t>::min();
+      int64_t hi = std::numeric_limits<int64_t>::max();
+      if (type.type == DataType::kSmallInt) {
+        lo = std::numeric_limits<int16_t>::min();
+        hi = std::numeric_limits<int16_t>::max();
+      } else if (type.type == DataType::kInteger) {
+        lo = std::numeric_limits<int32_t>::min();
+        hi = std::numeric_limits<int32_t>::max();
+      }
+      if (r == NumberParse::kNotANumber) {
+        return FieldError(col, text,
+                          "is not an integer (expected " + ColumnTypeToString(type) + ")");
+      }
+      if (r == NumberParse::kOutOfRange || v < lo || v > hi) {
+        return FieldError(col, text,
+                          "is out of range for " + ColumnTypeToString(type) + " (expected " +
+                              std::to_string(lo) + " to " + std::to_string(hi) + ")");
+      }
+      out->AppendInt(v);
+      return Status::OK();
+    }
+    case DataType::kReal:
+    case DataType::kDouble: {
+      double v = 0;
+      NumberParse r = ParseDouble(text, &v);
+      if (r == NumberParse::kNotANumber) {
+        return FieldError(col, text, "is not a number (expected " + ColumnTypeToString(type) + ")");
+      }
+      if (type.type == DataType::kReal) {
+        // The store keeps a real as a float: a finite value beyond float range would be
+        // silently turned into infinity (or worse), so refuse it here, with the line number.
+        if (r == NumberParse::kOutOfRange ||
+            (std::isfinite(v) && std::fabs(v) > std::numeric_limits<float>::max())) {
+          return FieldError(col, text,
+                            "is out of range for real (expected at most 3.4e38 in "
+                            "magnitude)");
+        }
+        v = static_cast<double>(static_cast<float>(v));
+      } else if (r == NumberParse::kOutOfRange) {
+        return FieldError(col, text,
+                          "is out of range for double (expected at most 1.8e308 in magnitude)");
+      }
+      out->AppendDouble(v);
+      return Status::OK();
+    }
+    case DataType::kBoolean: {
+      int64_t v = 0;
+      if (!ParseBool(text, &v)) {
+        return FieldError(col, text, "is not a boolean (expected true/false, t/f, yes/no or 1/0)");
+      }
+      out->AppendInt(v);
+      return Status::OK();
+    }
+    case DataType::kTimestamp: {
+      Result<int64_t> ts = ParseTimestamp(text);
+      if (!ts.ok()) {
+        return Status::InvalidArgument(path_ + ":" + std::to_string(record_line_) + ": column " +
+                                       names_[col] + ": " + ts.status().message());
+      }
+      out->AppendInt(*ts);
+      return Status::OK();
+    }
+    case DataType::kChar:
+    case DataType::kVarChar:
+      break;  // handled above
+  }
+  return Status::InvalidArgument(path_ + ": column " + names_[col] + ": unknown column type " +
+                                 std::to_string(static_cast<int>(type.type)));
+}
+
+Result<size_t> CsvReader::ReadBatch(ColumnBatch* batch, size_t max_rows) {
+  if (!bound_) {
+    return Status::Internal(path_ + ": ReadBatch called before Bind");
+  }
+  if (!failed_.ok()) return failed_;
+  batch->Reset(types_);
+  row_lines_.clear();
+  const size_t reserve = std::min<size_t>(max_rows, 1 << 16);
+  for (ColumnVector& c : batch->columns) c.Reserve(reserve);
+  row_lines_.reserve(reserve);
+
+  const size_t num_columns = names_.size();
+  size_t rows = 0;
+  while (rows < max_rows) {
+    Result<bool> more = NextRecord();
+    if (!more.ok()) {
+      failed_ = more.status();
+      return failed_;
+    }
+    if (!*more) break;
+    if (fields_.size() != num_columns) {
+      if (num_columns > 1 && fields_.size() == 1 && fields_[0].size == 0 && !fields_[0].quoted) {
+        continue;  // blank line
+      }
+      failed_ = Status::InvalidArgument(
+          path_ + ":" + std::to_string(record_line_) + ": found " + std::to_string(fields_.size()) +
+          (fields_.size() == 1 ? " field" : " fields") + " (expected " +
+          std::to_string(num_columns) + ", one per header column)");
+      return failed_;
+    }
+    for (size_t i = 0; i < num_columns; ++i) {
+      Status s = Convert(i, fields_[i], &batch->columns[i]);
+      if (!s.ok()) {
+        failed_ = std::move(s);
+        return failed_;
+      }
+    }
+    row_lines_.push_back(record_line_);
+    ++rows;
+  }
+  batch->num_rows = rows;
+  return rows;
+}
+
+std::string CsvReader::Where(size_t row_in_batch) const {
+  if (row_in_batch >= row_lines_.size()) return path_;
+  return path_ + ":" + std::to_string(row_lines_[row_in_batch]);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TableReader>> OpenCsvReader(const std::string& path,
+                                                   const CsvReaderOptions& options) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ENOENT) return Status::NotFound(path + ": no such file");
+    return Status::IOError(path + ": cannot open: " + std::strerror(err));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::InvalidArgument(path + ": not a regular file");
+  }
+  // The whole file is read once front to back: let the kernel read ahead aggressively.
+  (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  auto reader = std::make_unique<CsvReader>(path, fd, static_cast<uint64_t>(st.st_size),
+                                            std::max<size_t>(options.block_size, 1));
+  SKY_RETURN_IF_ERROR(reader->ReadHeader());
+  return std::unique_ptr<TableReader>(std::move(reader));
+}
+
+}  // namespace skyshard

@@ -1,0 +1,277 @@
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <filesystem>
+#include <thread>
+
+#include "storage/bulk_loader.h"
+#include "storage/data_dir.h"
+#include "storage/store.h"
+#include "tests/storage/test_release.h"
+
+namespace skyshard {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::MakeTestRelease;
+using testing::TempDir;
+using testing::WriteText;
+
+Result<LoadReport> Load(const std::string& data, const std::string& manifest,
+                        bool replace = false, bool allow_orphans = false) {
+  LoadOptions o;
+  o.data_dir = data;
+  o.manifest_path = manifest;
+  o.replace = replace;
+  o.allow_orphans = allow_orphans;
+  o.memory_bytes = 64ull << 20;
+  return LoadRelease(o, nullptr);
+}
+
+std::vector<std::string> Entries(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The published state of a data directory: its registry file's bytes and its entries.
+std::string Snapshot(const std::string& data) {
+  std::ifstream in(data + "/RELEASES");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str() + "|";
+  for (const auto& e : Entries(data)) {
+    if (e != "LOCK" && e != "staging") s += e + ",";
+  }
+  return s;
+}
+
+class LoaderErrorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    src_ = TempDir("loader-src");
+    data_ = TempDir("loader-data");
+    MakeTestRelease(src_, 300, 2, 3, 1);
+  }
+  void TearDown() override {
+    fs::remove_all(src_);
+    fs::remove_all(data_);
+  }
+
+  // Loads, expects failure with `code` and every one of `parts` in the message, and checks
+  // that nothing was published and no debris is left.
+  void ExpectFailure(StatusCode code, const std::vector<std::string>& parts,
+                     bool allow_orphans = false) {
+    auto r = Load(data_, src_ + "/manifest.yaml", false, allow_orphans);
+    ASSERT_FALSE(r.ok()) << "load succeeded";
+    EXPECT_EQ(r.status().code(), code) << r.status().ToString();
+    for (const auto& p : parts) {
+      EXPECT_NE(r.status().message().find(p), std::string::npos)
+          << "'" << p << "' not in: " << r.status().message();
+    }
+    auto dir = DataDir::Open(data_, false);
+    ASSERT_TRUE(dir.ok());
+    EXPECT_TRUE((*dir)->List()->empty());
+    EXPECT_FALSE(fs::exists(data_ + "/staging/testrel.load")) << "debris left";
+  }
+
+  // Replaces line `line` (1-based, counting the header) of a file.
+  void ReplaceLine(const std::string& file, int line, const std::string& text) {
+    std::ifstream in(src_ + "/" + file);
+    std::string all, l;
+    for (int n = 1; std::getline(in, l); ++n) all += (n == line ? text : l) + "\n";
+    WriteText(src_ + "/" + file, all);
+  }
+
+  std::string src_, data_;
+};
+
+TEST_F(LoaderErrorTest, UnparsableNumberNamesFileLineAndColumn) {
+  ReplaceLine("obj-0.csv", 17, "1651589610221899038,abc,1,2");
+  ExpectFailure(StatusCode::kInvalidArgument, {"obj-0.csv:17", "ra", "abc"});
+}
+
+TEST_F(LoaderErrorTest, DecOutsideRange) {
+  ReplaceLine("obj-0.csv", 20, "1651589610221899038,10,91.5,2");
+  ExpectFailure(StatusCode::kInvalidArgument, {"obj-0.csv:20", "dec", "[-90, 90]"});
+}
+
+TEST_F(LoaderErrorTest, NanPosition) {
+  ReplaceLine("obj-0.csv", 21, "1651589610221899038,nan,10,2");
+  ExpectFailure(StatusCode::kInvalidArgument, {"obj-0.csv:21", "ra"});
+}
+
+TEST_F(LoaderErrorTest, NullPosition) {
+  ReplaceLine("obj-0.csv", 22, "1651589610221899038,10,,2");
+  ExpectFailure(StatusCode::kInvalidArgument, {"obj-0.csv:22", "dec", "NULL"});
+}
+
+TEST_F(LoaderErrorTest, WrongTypeInIntegerColumn) {
+  ReplaceLine("src-0.csv", 5, "g,12.5,1.0,1651589610221899038");
+  ExpectFailure(StatusCode::kInvalidArgument, {"src-0.csv:5", "srcId", "12.5"});
+}
+
+TEST_F(LoaderErrorTest, UnknownColumn) {
+  ReplaceLine("obj-0.csv", 1, "objectId,ra,dec,psfMag");
+  ExpectFailure(StatusCode::kInvalidArgument, {"obj-0.csv", "psfMag", "not described", "Obj"});
+}
+
+TEST_F(LoaderErrorTest, MissingPositionColumn) {
+  std::ifstream in(src_ + "/obj-0.csv");
+  std::string all, l;
+  // Drop the dec column from every line.
+  while (std::getline(in, l)) {
+    auto a = l.find(','), b = l.find(',', a + 1), c = l.find(',', b + 1);
+    all += l.substr(0, b) + l.substr(c) + "\n";
+  }
+  WriteText(src_ + "/obj-0.csv", all);
+  ExpectFailure(StatusCode::kInvalidArgument, {"position", "dec"});
+}
+
+TEST_F(LoaderErrorTest, DuplicatePrimaryKey) {
+  std::ifstream in(src_ + "/obj-0.csv");
+  std::string header, first, second;
+  std::getline(in, header);
+  std::getline(in, first);
+  std::getline(in, second);
+  // The second object gets the first one's id (at another position).
+  std::string id = first.substr(0, first.find(','));
+  ReplaceLine("obj-0.csv", 3, id + second.substr(second.find(',')));
+  ExpectFailure(StatusCode::kInvalidArgument, {"duplicate primary key", "objectId", id});
+}
+
+TEST_F(LoaderErrorTest, OrphanChildRowsAreRefusedUnlessAllowed) {
+  ReplaceLine("src-0.csv", 4, "r,999999999,1.0,42");
+  ExpectFailure(StatusCode::kInvalidArgument, {"src-0.csv:4", "objectId = 42", "--allow-orphans"});
+  auto r = Load(data_, src_ + "/manifest.yaml", false, /*allow_orphans=*/true);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  bool found = false;
+  for (const auto& t : r->tables) {
+    if (t.name == "Src") {
+      EXPECT_EQ(t.orphans, 1u);
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(LoaderErrorTest, BadManifestAndSchema) {
+  WriteText(src_ + "/manifest.yaml", "release: testrel\nschema: schema.yaml\ntables:\n  Obj:\n"
+                                     "    files: [obj-*.csv]\n    postion: [ra, dec]\n");
+  ExpectFailure(StatusCode::kInvalidArgument, {"manifest.yaml", "postion"});
+  WriteText(src_ + "/manifest.yaml", testing::kManifest);
+  WriteText(src_ + "/schema.yaml", "name: x\ntables:\n- name: Obj\n  columns:\n  - name: a\n"
+                                   "    datatype: quaternion\n");
+  ExpectFailure(StatusCode::kInvalidArgument, {"schema.yaml", "quaternion"});
+  fs::remove(src_ + "/schema.yaml");
+  ExpectFailure(StatusCode::kNotFound, {"schema.yaml"});
+}
+
+TEST_F(LoaderErrorTest, TableMissingFromSchema) {
+  WriteText(src_ + "/manifest.yaml", std::string(testing::kManifest) +
+                                         "  Visit:\n    files: [alltypes.csv]\n");
+  ExpectFailure(StatusCode::kInvalidArgument, {"Visit", "schema.yaml"});
+}
+
+TEST(LoaderPublishTest, ReplaceKeepsTheOldReleaseUntilTheNewOneIsComplete) {
+  const std::string src = TempDir("publish-src"), data = TempDir("publish-data");
+  auto rel = MakeTestRelease(src, 500, 1, 4, 1);
+  auto first = Load(data, rel.manifest);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto again = Load(data, rel.manifest);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(again.status().message().find("--replace"), std::string::npos);
+
+  // A replacement that fails leaves the old release served.
+  const std::string before = Snapshot(data);
+  WriteText(src + "/obj-0.csv", "objectId,ra,dec,mag\n1,10,95,1\n");
+  auto bad = Load(data, rel.manifest, /*replace=*/true);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(Snapshot(data), before);
+
+  auto rel2 = MakeTestRelease(src, 700, 1, 5, 1);
+  auto second = Load(data, rel2.manifest, /*replace=*/true);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_NE(second->directory, first->directory);
+  EXPECT_FALSE(fs::exists(first->directory));
+  auto dir = DataDir::Open(data, false);
+  auto store = Store::OpenReadOnly((*dir)->Find("testrel")->directory);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->catalog().FindTable("Obj")->row_count, 700u);
+
+  ASSERT_TRUE((*dir)->LockForWrite().ok());
+  ASSERT_TRUE((*dir)->Drop("testrel").ok());
+  EXPECT_TRUE((*dir)->List()->empty());
+  EXPECT_FALSE(fs::exists(second->directory));
+  EXPECT_EQ((*dir)->Drop("testrel").code(), StatusCode::kNotFound);
+  fs::remove_all(src);
+  fs::remove_all(data);
+}
+
+// kill -9 of `skyshard load` at many moments: the published releases never change, nothing
+// half-loaded is ever visible, and the next writer removes the debris.
+TEST(LoaderKillTest, KillNineAtAnyMomentLeavesPublishedReleasesIntact) {
+  const std::string src = TempDir("kill-src"), data = TempDir("kill-data");
+  auto small = MakeTestRelease(src, 200, 1, 6, 1);
+  ASSERT_TRUE(Load(data, small.manifest).ok());
+  const std::string published = Snapshot(data);
+  auto big = MakeTestRelease(src, 60000, 4, 7, 4);
+  int killed_midway = 0;
+  for (int delay_ms : {5, 30, 80, 150, 250, 400, 600, 900}) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      int devnull = ::open("/dev/null", O_WRONLY);
+      ::dup2(devnull, 1);
+      ::dup2(devnull, 2);
+      ::execl(SKYSHARD_BINARY, SKYSHARD_BINARY, "load", "--data", data.c_str(),
+              big.manifest.c_str(), "--replace", "--memory", "64", nullptr);
+      ::_exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 127) << "could not run the binary";
+    if (WIFSIGNALED(status)) {
+      ++killed_midway;
+      // Either the old release or, if the kill came after the publish, the new one: never a
+      // mix, and the store named by the registry always opens with its full row count.
+      auto dir = DataDir::Open(data, false);
+      ASSERT_TRUE(dir.ok());
+      auto info = (*dir)->Find("testrel");
+      ASSERT_TRUE(info.ok());
+      auto store = Store::OpenReadOnly(info->directory);
+      ASSERT_TRUE(store.ok()) << store.status().ToString();
+      const uint64_t rows = (*store)->catalog().FindTable("Obj")->row_count;
+      EXPECT_TRUE(rows == 200 || rows == 60000) << rows;
+      if (rows == 200) EXPECT_EQ(Snapshot(data), published);
+    }
+    // The next writer cleans the debris.
+    auto dir = DataDir::Open(data, false);
+    ASSERT_TRUE(dir.ok());
+    ASSERT_TRUE((*dir)->LockForWrite().ok());
+    EXPECT_FALSE(fs::exists(data + "/staging"));
+    for (const auto& e : Entries(data)) {
+      if (e.find(".v") != std::string::npos) {
+        EXPECT_EQ(data + "/" + e, (*dir)->Find("testrel")->directory) << "stray " << e;
+      }
+    }
+  }
+  EXPECT_GE(killed_midway, 4);
+  fs::remove_all(src);
+  fs::remove_all(data);
+}
+
+}  // namespace
+}  // namespace skyshard

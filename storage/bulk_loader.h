@@ -1,0 +1,71 @@
+// Bulk loader: turns a release manifest (storage/manifest.h) and its files into a new,
+// verified release store and publishes it atomically in a data directory (storage/data_dir.h).
+//
+// Pipeline (docs/storage.md, "Bulk load"): tables are loaded parents first. The files of a
+// table are read in parallel (one reader per thread); each row is checked, given its key
+// (HEALPix index, parent key, primary key) and encoded; records are sorted in memory-bounded
+// runs and merged, in parallel key-range partitions, into non-overlapping SST files, which
+// RocksDB ingests without rewriting. The catalog (from the Felis schema) and the row counts go
+// into the store; only then is the release published. Any failure leaves the published
+// releases exactly as they were.
+//
+// Thread safety: LoadRelease may be called from any thread; it serialises with other writers
+// of the same data directory through the directory's lock.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace skyshard {
+
+struct LoadOptions {
+  std::string data_dir;
+  std::string manifest_path;
+  bool replace = false;          // replace an already published release of the same name
+  bool allow_orphans = false;    // load child rows whose parent is missing (unreachable by
+                                 // position; reachable by scans and their own key)
+  uint64_t memory_bytes = 1ull << 30;  // sort buffers, all threads together
+  int threads = 0;               // 0 = one per core
+};
+
+// Progress of a load, reported periodically and at every phase change.
+struct LoadProgress {
+  std::string phase;         // "read Object", "merge ForcedSource", "ingest", "publish"
+  uint64_t rows = 0;         // rows read so far, all tables
+  uint64_t bytes_done = 0;   // input bytes read so far
+  uint64_t bytes_total = 0;  // input bytes of all files
+  double seconds = 0;        // since the start of the load
+};
+
+struct TableLoadReport {
+  std::string name;
+  uint64_t rows = 0;
+  uint64_t bytes = 0;     // stored bytes (SST files of its rows and index)
+  uint64_t orphans = 0;   // child rows without a parent (only with allow_orphans)
+  double seconds = 0;     // reading + sorting + merging
+};
+
+struct LoadReport {
+  std::string release;
+  std::string directory;
+  uint64_t rows = 0;
+  uint64_t input_bytes = 0;
+  double seconds = 0;
+  std::vector<TableLoadReport> tables;
+};
+
+// Loads and publishes the release described by options.manifest_path.
+// Errors (nothing is published on any of them): NotFound (manifest, schema, data directory
+// parent), InvalidArgument naming file, line/row and column for bad input (unparsable value,
+// missing or unknown column, wrong type, dec outside [-90, 90], NaN position, NULL key,
+// duplicate primary key, child rows without parent unless allowed), AlreadyExists when the
+// release is published and !replace, LimitExceeded when another writer holds the directory,
+// IOError (disk full, unwritable) and Corruption (truncated input).
+Result<LoadReport> LoadRelease(const LoadOptions& options,
+                               const std::function<void(const LoadProgress&)>& progress);
+
+}  // namespace skyshard

@@ -1,0 +1,331 @@
+#include "storage/internal/external_sort.h"
+
+#include <fcntl.h>
+#include <rocksdb/env.h>
+#include <rocksdb/sst_file_writer.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <queue>
+#include <thread>
+
+#include "storage/internal/keys.h"
+#include "storage/internal/rocksdb_options.h"
+
+namespace skyshard::internal {
+
+namespace {
+
+constexpr uint64_t kSampleEvery = 4096;
+constexpr size_t kIoBuffer = 1 << 20;
+constexpr size_t kHeader = 6;  // u16 key length + u32 value length
+
+std::atomic<uint64_t> g_run_counter{0};
+
+uint64_t OrderBytes(const char* key) { return keys::GetU64(key + keys::kPrefixSize); }
+
+std::string Errno(const std::string& what, const std::string& path) {
+  return what + " " + path + ": " + std::strerror(errno);
+}
+
+// Sequential reader of one run file, from a starting offset.
+class RunCursor {
+ public:
+  Status Open(const std::string& path, uint64_t offset) {
+    path_ = path;
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return Status::IOError(Errno("cannot open run", path));
+    if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0) {
+      return Status::IOError(Errno("cannot seek run", path));
+    }
+    buf_.resize(kIoBuffer);
+    return Advance();
+  }
+  ~RunCursor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool valid() const { return valid_; }
+  std::string_view key() const { return key_; }
+  std::string_view value() const { return value_; }
+
+  // Moves to the next record.
+  Status Advance() {
+    if (!Ensure(kHeader)) return status_;
+    if (end_ - pos_ == 0) {
+      valid_ = false;
+      return Status::OK();
+    }
+    if (end_ - pos_ < kHeader) return Status::Corruption("run file " + path_ + " is truncated");
+    uint16_t klen;
+    uint32_t vlen;
+    std::memcpy(&klen, buf_.data() + pos_, 2);
+    std::memcpy(&vlen, buf_.data() + pos_ + 2, 4);
+    const size_t need = kHeader + klen + vlen;
+    if (!Ensure(need)) return status_;
+    if (end_ - pos_ < need) return Status::Corruption("run file " + path_ + " is truncated");
+    key_ = std::string_view(buf_.data() + pos_ + kHeader, klen);
+    value_ = std::string_view(buf_.data() + pos_ + kHeader + klen, vlen);
+    pos_ += need;
+    valid_ = true;
+    return Status::OK();
+  }
+
+ private:
+  // Makes at least `n` bytes available at pos_ unless the file ends first. The record last
+  // returned is invalidated.
+  bool Ensure(size_t n) {
+    if (end_ - pos_ >= n) return true;
+    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+    end_ -= pos_;
+    pos_ = 0;
+    if (buf_.size() < n) buf_.resize(std::max(n, buf_.size() * 2));
+    while (end_ < n && !eof_) {
+      ssize_t r = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        status_ = Status::IOError(Errno("cannot read run", path_));
+        return false;
+      }
+      if (r == 0) eof_ = true;
+      end_ += static_cast<size_t>(r);
+    }
+    return true;
+  }
+
+  std::string path_;
+  int fd_ = -1;
+  std::vector<char> buf_;
+  size_t pos_ = 0, end_ = 0;
+  bool eof_ = false, valid_ = false;
+  std::string_view key_, value_;
+  Status status_;
+};
+
+Status WriteAll(int fd, const char* p, size_t n, const std::string& path) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Status::IOError(Errno("cannot write", path));
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return Status::OK();
+}
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::OK();
+  return Status::IOError(what + ": " + s.ToString());
+}
+
+}  // namespace
+
+void RunSet::Add(RunFile run) {
+  std::lock_guard<std::mutex> lock(mu_);
+  runs_.push_back(std::move(run));
+}
+
+std::vector<RunFile> RunSet::TakeRuns() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::move(runs_);
+}
+
+RunBuilder::RunBuilder(RunSet* set, std::string tmp_dir)
+    : set_(set), tmp_dir_(std::move(tmp_dir)) {}
+
+RunBuilder::~RunBuilder() = default;
+
+void RunBuilder::Add(std::string_view key, std::string_view value) {
+  entries_.push_back(
+      Entry{OrderBytes(key.data()), static_cast<uint32_t>(data_.size()), 0});
+  char header[kHeader];
+  const auto klen = static_cast<uint16_t>(key.size());
+  const auto vlen = static_cast<uint32_t>(value.size());
+  std::memcpy(header, &klen, 2);
+  std::memcpy(header + 2, &vlen, 4);
+  data_.append(header, kHeader);
+  data_.append(key);
+  data_.append(value);
+}
+
+Status RunBuilder::Flush() {
+  if (entries_.empty()) return Status::OK();
+  const char* base = data_.data();
+  auto key_of = [base](const Entry& e) {
+    uint16_t klen;
+    std::memcpy(&klen, base + e.offset, 2);
+    return std::string_view(base + e.offset + kHeader, klen);
+  };
+  std::sort(entries_.begin(), entries_.end(), [&](const Entry& a, const Entry& b) {
+    if (a.order != b.order) return a.order < b.order;
+    return key_of(a) < key_of(b);
+  });
+  RunFile run;
+  run.path = tmp_dir_ + "/" + set_->name() + "." + std::to_string(g_run_counter++) + ".run";
+  int fd = ::open(run.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError(Errno("cannot create run", run.path));
+  std::string out;
+  out.reserve(kIoBuffer + 4096);
+  Status s;
+  uint64_t offset = 0;
+  for (size_t i = 0; i < entries_.size() && s.ok(); ++i) {
+    const Entry& e = entries_[i];
+    uint16_t klen;
+    uint32_t vlen;
+    std::memcpy(&klen, base + e.offset, 2);
+    std::memcpy(&vlen, base + e.offset + 2, 4);
+    const size_t len = kHeader + klen + vlen;
+    if (i % kSampleEvery == 0) {
+      run.samples.emplace_back(std::string(base + e.offset + kHeader, klen), offset);
+    }
+    out.append(base + e.offset, len);
+    offset += len;
+    if (out.size() >= kIoBuffer) {
+      s = WriteAll(fd, out.data(), out.size(), run.path);
+      out.clear();
+    }
+  }
+  if (s.ok()) s = WriteAll(fd, out.data(), out.size(), run.path);
+  if (::close(fd) != 0 && s.ok()) s = Status::IOError(Errno("cannot close", run.path));
+  SKY_RETURN_IF_ERROR(s);
+  run.records = entries_.size();
+  run.bytes = offset;
+  set_->Add(std::move(run));
+  data_.clear();
+  entries_.clear();
+  // Give memory back between runs only when the buffer grew unusually large.
+  if (data_.capacity() > (2ull << 30)) std::string().swap(data_);
+  return Status::OK();
+}
+
+namespace {
+
+struct Partition {
+  std::string lo;  // inclusive; empty = from the start
+  std::string hi;  // exclusive; empty = to the end
+};
+
+struct HeapItem {
+  RunCursor* cursor;
+};
+
+// Merges the records of every run in [part.lo, part.hi) into one SST file.
+Status MergePartition(const std::vector<RunFile>& runs, const Partition& part, int index,
+                      const MergeOptions& options, std::string* sst_path, uint64_t* records,
+                      uint64_t* sst_bytes) {
+  std::vector<std::unique_ptr<RunCursor>> cursors;
+  for (const RunFile& run : runs) {
+    // Start at the last sample at or before lo; skip forward to lo.
+    uint64_t offset = 0;
+    if (!part.lo.empty()) {
+      auto it = std::upper_bound(run.samples.begin(), run.samples.end(), part.lo,
+                                 [](const std::string& k, const auto& s) { return k < s.first; });
+      if (it != run.samples.begin()) offset = std::prev(it)->second;
+    }
+    auto c = std::make_unique<RunCursor>();
+    SKY_RETURN_IF_ERROR(c->Open(run.path, offset));
+    while (c->valid() && !part.lo.empty() && c->key() < part.lo) SKY_RETURN_IF_ERROR(c->Advance());
+    if (c->valid() && (part.hi.empty() || c->key() < part.hi)) cursors.push_back(std::move(c));
+  }
+  auto greater = [](const RunCursor* a, const RunCursor* b) { return a->key() > b->key(); };
+  std::priority_queue<RunCursor*, std::vector<RunCursor*>, decltype(greater)> heap(greater);
+  for (auto& c : cursors) heap.push(c.get());
+
+  *sst_path = options.sst_dir + "/part-" + std::to_string(index) + ".sst";
+  rocksdb::Options ropts = StoreOptions();
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), ropts);
+  bool opened = false;
+  std::string prev;
+  uint64_t n = 0;
+  while (!heap.empty()) {
+    RunCursor* c = heap.top();
+    heap.pop();
+    std::string_view k = c->key();
+    if (n > 0 && k == prev) {
+      return Status::InvalidArgument(options.describe_duplicate ? options.describe_duplicate(k)
+                                                                : "duplicate key");
+    }
+    if (!opened) {
+      SKY_RETURN_IF_ERROR(FromRocks(writer.Open(*sst_path), "cannot create " + *sst_path));
+      opened = true;
+    }
+    SKY_RETURN_IF_ERROR(FromRocks(
+        writer.Put(rocksdb::Slice(k.data(), k.size()),
+                   rocksdb::Slice(c->value().data(), c->value().size())),
+        "cannot write " + *sst_path));
+    if (options.on_record) SKY_RETURN_IF_ERROR(options.on_record(index, k, c->value()));
+    prev.assign(k.data(), k.size());
+    ++n;
+    SKY_RETURN_IF_ERROR(c->Advance());
+    if (c->valid() && (part.hi.empty() || c->key() < part.hi)) heap.push(c);
+  }
+  *records = n;
+  if (!opened) {
+    sst_path->clear();  // nothing in this partition
+    *sst_bytes = 0;
+    return Status::OK();
+  }
+  rocksdb::ExternalSstFileInfo info;
+  SKY_RETURN_IF_ERROR(FromRocks(writer.Finish(&info), "cannot finish " + *sst_path));
+  *sst_bytes = info.file_size;
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<MergeResult> MergeRuns(RunSet* set, const MergeOptions& options) {
+  std::vector<RunFile> runs = set->TakeRuns();
+  MergeResult result;
+  uint64_t total_bytes = 0;
+  std::vector<std::string> samples;
+  for (const RunFile& r : runs) {
+    total_bytes += r.bytes;
+    for (const auto& s : r.samples) samples.push_back(s.first);
+  }
+  if (runs.empty()) return result;
+  std::sort(samples.begin(), samples.end());
+  samples.erase(std::unique(samples.begin(), samples.end()), samples.end());
+  // Enough partitions to keep both cores busy and each SST of a reasonable size.
+  uint64_t wanted = std::max<uint64_t>(1, (total_bytes + options.partition_bytes - 1) /
+                                              options.partition_bytes);
+  if (total_bytes > (8ull << 20)) wanted = std::max<uint64_t>(wanted, options.threads * 2ull);
+  wanted = std::min<uint64_t>(wanted, samples.size());
+  std::vector<Partition> parts(wanted);
+  for (uint64_t i = 1; i < wanted; ++i) {
+    const std::string& split = samples[i * samples.size() / wanted];
+    parts[i - 1].hi = split;
+    parts[i].lo = split;
+  }
+  const int nparts = static_cast<int>(parts.size());
+  if (options.on_start) options.on_start(nparts);
+  std::vector<std::string> paths(parts.size());
+  std::vector<uint64_t> counts(parts.size()), sizes(parts.size());
+  std::vector<Status> statuses(parts.size());
+  std::atomic<int> next{0};
+  std::atomic<bool> failed{false};
+  auto worker = [&]() {
+    for (int p = next++; p < nparts && !failed; p = next++) {
+      statuses[p] = MergePartition(runs, parts[p], p, options, &paths[p], &counts[p], &sizes[p]);
+      if (!statuses[p].ok()) failed = true;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < std::max(1, options.threads); ++t) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  for (const RunFile& r : runs) ::unlink(r.path.c_str());
+  for (const Status& s : statuses) SKY_RETURN_IF_ERROR(s);
+  for (int p = 0; p < nparts; ++p) {
+    if (paths[p].empty()) continue;
+    result.sst_files.push_back(paths[p]);
+    result.records += counts[p];
+    result.sst_bytes += sizes[p];
+  }
+  result.partitions = nparts;
+  return result;
+}
+
+}  // namespace skyshard::internal

@@ -1,0 +1,96 @@
+// External sort of key/value records into non-overlapping RocksDB SST files, the heart of the
+// bulk loader (docs/storage.md, "Bulk load").
+//
+// Each loader thread appends records of one stream (a table's rows, or its primary-key index)
+// to its own RunBuilder; a full buffer is sorted in memory and written to a run file. When all
+// input is read, MergeRuns splits the key space into partitions from the runs' sparse key
+// samples and merges the partitions in parallel, each into its own SST file. Partitions never
+// share a key, so the SST files do not overlap and RocksDB can ingest them straight into the
+// bottom level. Equal keys (duplicate primary keys) are detected during the merge.
+//
+// Thread safety: a RunBuilder belongs to one thread; RunSet::Add is thread-safe; MergeRuns
+// runs its own threads and must not race with RunBuilders of the same RunSet.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace skyshard::internal {
+
+struct RunFile {
+  std::string path;
+  uint64_t records = 0;
+  uint64_t bytes = 0;
+  // Every kSampleEvery-th record's key and the file offset where that record starts.
+  std::vector<std::pair<std::string, uint64_t>> samples;
+};
+
+class RunSet {
+ public:
+  explicit RunSet(std::string name) : name_(std::move(name)) {}
+  void Add(RunFile run);
+  const std::string& name() const { return name_; }
+  std::vector<RunFile> TakeRuns();
+
+ private:
+  std::string name_;
+  std::mutex mu_;
+  std::vector<RunFile> runs_;
+};
+
+class RunBuilder {
+ public:
+  // Runs are written as `<tmp_dir>/<set name>.<unique>.run`.
+  RunBuilder(RunSet* set, std::string tmp_dir);
+  ~RunBuilder();
+
+  // Appends a record. REQUIRES: key.size() >= 13 (the 5-byte prefix and 8 ordering bytes),
+  // key.size() < 65536.
+  void Add(std::string_view key, std::string_view value);
+  size_t buffered_bytes() const { return data_.size() + entries_.size() * sizeof(Entry); }
+  // Sorts the buffered records and writes them as one run (no-op when empty).
+  Status Flush();
+
+ private:
+  struct Entry {
+    uint64_t order;   // key bytes [5, 13) big-endian: decides most comparisons
+    uint32_t offset;  // of the record in data_
+    uint32_t unused;
+  };
+  RunSet* set_;
+  std::string tmp_dir_;
+  std::string data_;
+  std::vector<Entry> entries_;
+};
+
+struct MergeOptions {
+  std::string sst_dir;            // where the SST files go
+  int threads = 2;
+  uint64_t partition_bytes = 256ull << 20;  // target size of one partition before compression
+  // Called once with the number of partitions before any on_record call. May be empty.
+  std::function<void(int partitions)> on_start;
+  // Called for every record in key order within a partition (partition p's calls are made on
+  // one thread, partitions in parallel). May be empty.
+  std::function<Status(int partition, std::string_view key, std::string_view value)> on_record;
+  // Describes a duplicate key for the error message.
+  std::function<std::string(std::string_view key)> describe_duplicate;
+};
+
+struct MergeResult {
+  std::vector<std::string> sst_files;  // in key order
+  uint64_t records = 0;
+  uint64_t sst_bytes = 0;
+  int partitions = 0;
+};
+
+// Merges every run of `set` into SST files; deletes the run files. Returns InvalidArgument
+// (with describe_duplicate's text) on a duplicate key, IOError on a write failure.
+Result<MergeResult> MergeRuns(RunSet* set, const MergeOptions& options);
+
+}  // namespace skyshard::internal

@@ -1,0 +1,89 @@
+// Key layout of a release's RocksDB store (docs/storage.md, "Keys"). Every key starts with a
+// one-byte space tag; integers are big-endian so that byte order equals numeric order, and
+// signed integers have their sign bit flipped for the same reason.
+//
+//   meta   0x00 name                                        -> bytes (catalog JSON, format)
+//   rows   0x01 table_id:u32 hpx:u64 pk:i64                 spatial table row
+//          0x01 table_id:u32 parent_hpx:u64 parent_pk:i64 pk:i64   child table row
+//          0x01 table_id:u32 pk:i64                         plain table row
+//   index  0x02 table_id:u32 pk:i64                         -> spatial: hpx:u64
+//                                                              child: parent_hpx:u64 parent_pk:i64
+//
+// Tables without an integer primary key use their load sequence number (u64) as pk.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace skyshard::keys {
+
+constexpr char kMetaSpace = 0x00;
+constexpr char kRowSpace = 0x01;
+constexpr char kIndexSpace = 0x02;
+
+constexpr std::string_view kCatalogKey = std::string_view("\x00" "catalog", 8);
+constexpr std::string_view kFormatKey = std::string_view("\x00" "format", 7);
+constexpr int kFormatVersion = 1;
+
+inline void PutU32(std::string* out, uint32_t v) {
+  char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+               static_cast<char>(v)};
+  out->append(b, 4);
+}
+
+inline void PutU64(std::string* out, uint64_t v) {
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (56 - 8 * i));
+  out->append(b, 8);
+}
+
+// Signed integers are stored with the sign bit flipped so that -1 sorts before 0.
+inline void PutI64(std::string* out, int64_t v) {
+  PutU64(out, static_cast<uint64_t>(v) ^ (uint64_t{1} << 63));
+}
+
+inline uint64_t GetU64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+inline int64_t GetI64(const char* p) {
+  return static_cast<int64_t>(GetU64(p) ^ (uint64_t{1} << 63));
+}
+
+// 0x01 table_id: the prefix of every row key of a table.
+inline std::string RowPrefix(uint32_t table_id) {
+  std::string k(1, kRowSpace);
+  PutU32(&k, table_id);
+  return k;
+}
+
+// 0x02 table_id: the prefix of every primary-key index entry of a table.
+inline std::string IndexPrefix(uint32_t table_id) {
+  std::string k(1, kIndexSpace);
+  PutU32(&k, table_id);
+  return k;
+}
+
+inline std::string IndexKey(uint32_t table_id, int64_t pk) {
+  std::string k = IndexPrefix(table_id);
+  PutI64(&k, pk);
+  return k;
+}
+
+constexpr size_t kPrefixSize = 5;
+
+// The smallest key strictly greater than every key starting with `prefix` (prefix + 1 at the
+// last byte that is not 0xff). REQUIRES: prefix is not all 0xff.
+inline std::string PrefixSuccessor(std::string prefix) {
+  while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xff) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) + 1);
+  return prefix;
+}
+
+}  // namespace skyshard::keys
