@@ -1035,7 +1035,7 @@ Vec3 Normalized(const Vec3& v) {
 double FoldRa(double ra) {
   ra = std::fmod(ra, 360.0);
   if (ra < 0) ra += 360.0;
-  if (ra > 360.0) ra = 0.0;
+  if (ra >= 360.0) ra = 0.0;
   return ra;
 }
 
@@ -1137,7 +1137,7 @@ class SkyModel {
         if (it == clusters_.end()) --it;
         Offset(it->ra, it->dec, it->sigma * rng->Normal(), it->sigma * rng->Normal(), ra, dec);
       }
-      return;
+      if (!InHole(UnitVector(*ra, *dec))) return;
     }
   }
 

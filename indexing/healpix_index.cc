@@ -23,7 +23,6 @@ using indexing_internal::AngularDistance;
 using indexing_internal::CoordBox;
 using indexing_internal::Cross;
 using indexing_internal::Dot;
-using indexing_internal::HaversineOfDistance;
 using indexing_internal::kDegToRad;
 using indexing_internal::kHalfPi;
 using indexing_internal::kPi;
@@ -89,9 +88,7 @@ const Order29Base& Base29() {
   return base;
 }
 
-uint64_t ShiftToOrder29(uint64_t pixel, int order) {
-  return pixel << (2 * (kIndexOrder - order));
-}
+uint64_t ShiftToOrder29(uint64_t pixel, int order) { return pixel << (2 * (kIndexOrder - order)); }
 
 std::vector<IndexRange> WholeSky() { return {IndexRange{0, kIndexPixels}}; }
 
@@ -115,7 +112,8 @@ std::vector<IndexRange> Normalize(std::vector<IndexRange> ranges) {
 std::vector<IndexRange> FromRangeset(const rangeset<int64>& set, int order) {
   std::vector<IndexRange> out;
   out.reserve(set.nranges());
-  for (tsize i = 0; i < set.nranges(); ++i) {
+  const auto count = static_cast<tdiff>(set.nranges());
+  for (tdiff i = 0; i < count; ++i) {
     out.push_back({ShiftToOrder29(static_cast<uint64_t>(set.ivbegin(i)), order),
                    ShiftToOrder29(static_cast<uint64_t>(set.ivend(i)), order)});
   }
@@ -194,7 +192,8 @@ class Circle final : public Region {
     if (whole_sky_) return true;
     const double dec = dec_deg * kDegToRad;
     const double s_dec = std::sin(0.5 * (dec - ref_dec_));
-    const double s_ra = std::sin(0.5 * (ra_deg * kDegToRad - ref_ra_));
+    // Reduce RA exactly first, as HealpixIndex29 does, so both paths see the same position.
+    const double s_ra = std::sin(0.5 * (NormalizeRaDeg(ra_deg) * kDegToRad - ref_ra_));
     const double h = s_dec * s_dec + cos_ref_dec_ * std::cos(dec) * s_ra * s_ra;
     return use_antipode_ ? h >= hav_limit_ : h <= hav_limit_;
   }
@@ -278,8 +277,8 @@ class Box final : public Region {
 // use exact lower bounds (CoordBox), so the test can only err toward keeping a pixel.
 std::vector<IndexRange> Box::Cover() const {
   if (full_ra_ && dec_lo_deg_ <= -90.0 && dec_hi_deg_ >= 90.0) return WholeSky();
-  const CoordBox box{ra_lo_deg_ * kDegToRad, std::min(ra_span_deg_, 360.0) * kDegToRad,
-                     full_ra_, dec_lo_deg_ * kDegToRad, dec_hi_deg_ * kDegToRad};
+  const CoordBox box{ra_lo_deg_ * kDegToRad, std::min(ra_span_deg_, 360.0) * kDegToRad, full_ra_,
+                     dec_lo_deg_ * kDegToRad, dec_hi_deg_ * kDegToRad};
   const double lon_span = full_ra_ ? 2 * kPi : box.lon_width;
   const double area = lon_span * (std::sin(box.lat_hi) - std::sin(box.lat_lo));
   double perimeter = lon_span * (std::cos(box.lat_lo) + std::cos(box.lat_hi));
@@ -325,8 +324,8 @@ std::vector<IndexRange> Box::Cover() const {
       const uint64_t parent = static_cast<uint64_t>(pix) >> (2 * (o - order));
       out.push_back({ShiftToOrder29(parent, order), ShiftToOrder29(parent + 1, order)});
       while (!stack.empty() && stack.back().second > order &&
-             (static_cast<uint64_t>(stack.back().first) >>
-              (2 * (stack.back().second - order))) == parent) {
+             (static_cast<uint64_t>(stack.back().first) >> (2 * (stack.back().second - order))) ==
+                 parent) {
         stack.pop_back();
       }
     }
@@ -346,7 +345,7 @@ class Polygon final : public Region {
 
   bool Contains(double ra_deg, double dec_deg) const override {
     if (!ValidPosition(ra_deg, dec_deg)) return false;
-    const Vec3 p = UnitVector(ra_deg * kDegToRad, dec_deg * kDegToRad);
+    const Vec3 p = UnitVector(NormalizeRaDeg(ra_deg) * kDegToRad, dec_deg * kDegToRad);
     for (const Vec3& n : normals_) {
       if (Dot(n, p) < -kEdgeToleranceRad) return false;
     }
@@ -400,8 +399,8 @@ std::vector<IndexRange> Polygon::Cover() const {
     if (i >= 1 && i + 1 < n) {
       // Fan triangle (v0, a, b): tan(E/2) = |v0.(a x b)| / (1 + v0.a + a.b + b.v0).
       const Vec3& v0 = vertices_[0];
-      area += 2 * std::atan2(std::fabs(Dot(v0, Cross(a, b))),
-                             1 + Dot(v0, a) + Dot(a, b) + Dot(b, v0));
+      area +=
+          2 * std::atan2(std::fabs(Dot(v0, Cross(a, b))), 1 + Dot(v0, a) + Dot(a, b) + Dot(b, v0));
     }
   }
   const int order = ChooseOrder(area, perimeter);
@@ -454,8 +453,7 @@ Result<std::unique_ptr<Region>> MakeBox(double ra_deg, double dec_deg, double wi
                                    FormatNumber(dec_deg) +
                                    ") must have a finite RA and a Dec in [-90, 90]");
   }
-  if (!std::isfinite(width_deg) || width_deg < 0 || !std::isfinite(height_deg) ||
-      height_deg < 0) {
+  if (!std::isfinite(width_deg) || width_deg < 0 || !std::isfinite(height_deg) || height_deg < 0) {
     return Status::InvalidArgument("BOX: width " + FormatNumber(width_deg) + " and height " +
                                    FormatNumber(height_deg) +
                                    " must be finite numbers >= 0 (degrees)");
@@ -470,8 +468,7 @@ Result<std::unique_ptr<Region>> MakePolygon(const std::vector<double>& ra_dec_pa
   }
   const size_t n = ra_dec_pairs.size() / 2;
   if (n < 3) {
-    return Status::InvalidArgument("POLYGON: needs at least 3 vertices, got " +
-                                   std::to_string(n));
+    return Status::InvalidArgument("POLYGON: needs at least 3 vertices, got " + std::to_string(n));
   }
   std::vector<Vec3> vertices;
   vertices.reserve(n);
@@ -521,7 +518,8 @@ Result<std::unique_ptr<Region>> MakePolygon(const std::vector<double>& ra_dec_pa
     normals.push_back(normal);
   }
   for (Vec3& normal : normals) normal = Scaled(normal, orientation);
-  return std::unique_ptr<Region>(new Polygon(ra_dec_pairs, std::move(vertices), std::move(normals)));
+  return std::unique_ptr<Region>(
+      new Polygon(ra_dec_pairs, std::move(vertices), std::move(normals)));
 }
 
 }  // namespace skyshard

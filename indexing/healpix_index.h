@@ -22,11 +22,11 @@
 
 namespace skyshard {
 
-constexpr int kIndexOrder = 29;                      // order of the stored index
-constexpr uint64_t kIndexPixels = 12ULL << 58;       // 12 * 4^29 pixels at kIndexOrder
+constexpr int kIndexOrder = 29;                 // order of the stored index
+constexpr uint64_t kIndexPixels = 12ULL << 58;  // 12 * 4^29 pixels at kIndexOrder
 
 // NESTED index at order 29 of (ra, dec), in [0, kIndexPixels). RA is reduced modulo 360.
-// Takes about 50 ns. REQUIRES: finite ra, dec in [-90, 90] (a Dec outside is clamped to the
+// Takes about 40 ns. REQUIRES: finite ra, dec in [-90, 90] (a Dec outside is clamped to the
 // nearer pole and a non-finite input gives 0, so a bad row cannot cause undefined behaviour).
 uint64_t HealpixIndex29(double ra_deg, double dec_deg);
 
@@ -42,7 +42,8 @@ class Region {
  public:
   virtual ~Region() = default;
 
-  // Exact test: true iff (ra, dec) lies inside the region (boundary counts as inside).
+  // Exact test: true iff (ra, dec) lies inside the region (boundary counts as inside). False
+  // for a non-finite coordinate or a Dec outside [-90, 90]. About 50-100 ns per call.
   virtual bool Contains(double ra_deg, double dec_deg) const = 0;
 
   // Sorted, non-overlapping, merged order-29 ranges covering the region. The query order is

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -72,6 +73,98 @@ void Unescape(const Field& f, std::string* out) {
 
 enum class NumberParse { kOk, kNotANumber, kOutOfRange };
 
+// Powers of ten that a double holds exactly.
+constexpr double kExactPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+constexpr uint64_t kIntPowersOfTen[] = {1,      10,      100,      1000,     10000,
+                                        100000, 1000000, 10000000, 100000000};
+
+constexpr uint64_t kEachByte(uint8_t b) { return 0x0101010101010101ULL * b; }
+
+// Eight bytes of text as an integer whose lowest byte is the first character.
+uint64_t LoadText8(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+  return w;
+}
+
+// How many of the 8 characters in `w` are ASCII digits before the first one that is not.
+// A byte is a digit when its high nibble is 3 both before and after adding 6 (0x3A..0x3F
+// overflow into 0x4_). A carry out of a byte >= 0xFA only disturbs bytes after it, and such a
+// byte already ends the run.
+int LeadingDigits(uint64_t w) {
+  const uint64_t high = kEachByte(0xF0);
+  const uint64_t not_digit =
+      ((w & high) ^ kEachByte(0x30)) | (((w + kEachByte(0x06)) & high) ^ kEachByte(0x30));
+  return not_digit == 0 ? 8 : __builtin_ctzll(not_digit) / 8;
+}
+
+// The value of the first `n` (1..8) characters of `w`, all digits. Shifting the digits to the
+// top bytes pads the number with leading zeros to eight digits, which are then combined in
+// pairs, quads and the full eight with one multiplication each.
+uint64_t DigitsValue(uint64_t w, int n) {
+  uint64_t d = (w - kEachByte('0')) << (8 * (8 - n));  // borrows only move up, into non-digits
+  const uint64_t pairs = (d & 0x00FF00FF00FF00FFULL) * 10 + ((d >> 8) & 0x00FF00FF00FF00FFULL);
+  const uint64_t quads =
+      (pairs & 0x0000FFFF0000FFFFULL) * 100 + ((pairs >> 16) & 0x0000FFFF0000FFFFULL);
+  return (quads & 0xFFFFFFFFULL) * 10000 + (quads >> 32);
+}
+
+// Appends the run of digits at *p (before `end`) to *mantissa, advancing *p. Returns the number
+// of digits, or -1 once more than 19 digits in all (`*total`) would overflow the mantissa.
+int AppendDigits(const char** p, const char* end, uint64_t* mantissa, int* total) {
+  int count = 0;
+  for (;;) {
+    int n = 0;
+    if (end - *p >= 8) {
+      const uint64_t w = LoadText8(*p);
+      n = LeadingDigits(w);
+      if (n > 0) {
+        if (*total + n > 19) return -1;
+        *mantissa = *mantissa * kIntPowersOfTen[n] + DigitsValue(w, n);
+      }
+    } else {
+      while (*p + n != end && static_cast<unsigned>((*p)[n] - '0') < 10) {
+        if (*total + n + 1 > 19) return -1;
+        *mantissa = *mantissa * 10 + static_cast<unsigned>((*p)[n] - '0');
+        ++n;
+      }
+    }
+    *p += n;
+    *total += n;
+    count += n;
+    if (n < 8) return count;
+  }
+}
+
+// The common case of catalog text, "-123.456789" with at most 19 digits and no exponent, in a
+// few nanoseconds: when the digits form an integer m <= 2^53 and the decimal point moves by at
+// most 22 places, m and 10^k are exact doubles, so one division gives the correctly rounded
+// result (the same double that strtod gives). Returns the end of the number, or nullptr when
+// the text needs the general parser (exponents, long mantissas, nan, inf...).
+const char* ParseDecimalFast(const char* p, const char* end, double* out) {
+  const bool negative = p != end && *p == '-';
+  if (negative) ++p;
+  uint64_t mantissa = 0;
+  int total = 0;
+  int int_digits = AppendDigits(&p, end, &mantissa, &total);
+  if (int_digits < 0) return nullptr;
+  int frac_digits = 0;
+  if (p != end && *p == '.') {
+    ++p;
+    frac_digits = AppendDigits(&p, end, &mantissa, &total);
+    if (frac_digits < 0) return nullptr;
+  }
+  if (total == 0 || (p != end && (*p == 'e' || *p == 'E'))) return nullptr;
+  if (mantissa > (uint64_t{1} << 53) || frac_digits > 22) return nullptr;
+  double v = static_cast<double>(mantissa);
+  if (frac_digits > 0) v /= kExactPowersOfTen[frac_digits];
+  *out = negative ? -v : v;
+  return p;
+}
+
 NumberParse ParseInt64(std::string_view s, int64_t* out) {
   const char* b = s.data();
   const char* e = b + s.size();
@@ -93,6 +186,7 @@ NumberParse ParseDouble(std::string_view s, double* out) {
     ++b;
     if (b != e && *b == '-') return NumberParse::kNotANumber;
   }
+  if (ParseDecimalFast(b, e, out) == e) return NumberParse::kOk;
   auto [ptr, ec] = std::from_chars(b, e, *out);
   if (ptr != e || b == e) return NumberParse::kNotANumber;
   if (ec == std::errc()) return NumberParse::kOk;
@@ -162,6 +256,13 @@ class CsvReader final : public TableReader {
   Status Convert(size_t col, const Field& f, ColumnVector* out);
   Status FieldError(size_t col, std::string_view text, std::string_view what) const;
   std::string ColumnLabel(size_t index) const;
+  // Sets fast_end_: see there.
+  void FindFastRegion();
+  // Parses the record at pos_ (which lies in the fast region) straight into `batch`. Returns
+  // false, with `batch` and pos_ untouched, for anything unusual (spaces, '+', a bad value, a
+  // wrong field count, a blank line...): ReadBatch then takes the general path, which knows
+  // every rule and writes the error messages.
+  bool FastRecord(ColumnBatch* batch);
 
   const std::string path_;
   const int fd_;
@@ -181,11 +282,17 @@ class CsvReader final : public TableReader {
   std::vector<Field> fields_;
   std::string scan_error_;
 
+  // buf_[pos_, fast_end_) is a run of complete records without any '"': every '\n' in it ends
+  // a record, so a record there can be parsed in a single pass, converting numbers as they are
+  // found instead of first splitting the record into fields. Recomputed when pos_ reaches it.
+  size_t fast_end_ = 0;
+
   std::vector<std::string> names_;
   std::vector<ColumnType> types_;
+  std::vector<int64_t> int_lo_;  // per column: the range of an integer target
+  std::vector<int64_t> int_hi_;
   bool bound_ = false;
   std::vector<int64_t> row_lines_;
-  std::string scratch_;
   Status failed_;  // sticky: once a batch failed the stream position is meaningless
 };
 
@@ -196,6 +303,7 @@ Status CsvReader::Fill() {
     end_ -= pos_;
     pos_ = 0;
   }
+  fast_end_ = 0;
   if (end_ >= kMaxRecordBytes) {
     return Status::InvalidArgument(
         path_ + ":" + std::to_string(line_) + ": a record is longer than " +
@@ -368,8 +476,141 @@ Status CsvReader::Bind(const std::vector<ColumnType>& types) {
                                    " columns in the header");
   }
   types_ = types;
+  int_lo_.assign(types.size(), std::numeric_limits<int64_t>::min());
+  int_hi_.assign(types.size(), std::numeric_limits<int64_t>::max());
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (types[i].type == DataType::kSmallInt) {
+      int_lo_[i] = std::numeric_limits<int16_t>::min();
+      int_hi_[i] = std::numeric_limits<int16_t>::max();
+    } else if (types[i].type == DataType::kInteger) {
+      int_lo_[i] = std::numeric_limits<int32_t>::min();
+      int_hi_[i] = std::numeric_limits<int32_t>::max();
+    }
+  }
   bound_ = true;
   return Status::OK();
+}
+
+void CsvReader::FindFastRegion() {
+  const char* const begin = buf_.data() + pos_;
+  const char* const end = buf_.data() + end_;
+  const void* quote = std::memchr(begin, '"', static_cast<size_t>(end - begin));
+  const char* limit = quote ? static_cast<const char*>(quote) : end;
+  const void* last_newline = ::memrchr(begin, '\n', static_cast<size_t>(limit - begin));
+  fast_end_ = last_newline
+                  ? static_cast<size_t>(static_cast<const char*>(last_newline) + 1 - buf_.data())
+                  : pos_;
+}
+
+namespace {
+
+void PopLast(ColumnVector* c) {
+  c->nulls.pop_back();
+  switch (c->type.type) {
+    case DataType::kReal:
+    case DataType::kDouble:
+      c->doubles.pop_back();
+      break;
+    case DataType::kChar:
+    case DataType::kVarChar:
+      c->strings.pop_back();
+      break;
+    case DataType::kSmallInt:
+    case DataType::kInteger:
+    case DataType::kBigInt:
+    case DataType::kBoolean:
+    case DataType::kTimestamp:
+      c->ints.pop_back();
+      break;
+  }
+}
+
+}  // namespace
+
+bool CsvReader::FastRecord(ColumnBatch* batch) {
+  const char* p = buf_.data() + pos_;
+  const char* const limit = buf_.data() + fast_end_;
+  const size_t num_columns = names_.size();
+  size_t appended = 0;
+  for (size_t i = 0; i < num_columns; ++i) {
+    ColumnVector& col = batch->columns[i];
+    const bool last = i + 1 == num_columns;
+    const char c = *p;
+    if (c == ',' || c == '\n' || (c == '\r' && p[1] == '\n')) {
+      col.AppendNull();
+    } else {
+      switch (col.type.type) {
+        case DataType::kSmallInt:
+        case DataType::kInteger:
+        case DataType::kBigInt: {
+          int64_t v;
+          auto [next, ec] = std::from_chars(p, limit, v);
+          if (ec != std::errc() || v < int_lo_[i] || v > int_hi_[i]) goto fallback;
+          col.AppendInt(v);
+          p = next;
+          break;
+        }
+        case DataType::kReal:
+        case DataType::kDouble: {
+          double v;
+          const char* next = ParseDecimalFast(p, limit, &v);
+          if (next == nullptr) {
+            auto [n2, ec] = std::from_chars(p, limit, v);
+            if (ec != std::errc()) goto fallback;
+            next = n2;
+          }
+          if (col.type.type == DataType::kReal) {
+            if (std::isfinite(v) && std::fabs(v) > std::numeric_limits<float>::max()) {
+              goto fallback;
+            }
+            v = static_cast<double>(static_cast<float>(v));
+          }
+          col.AppendDouble(v);
+          p = next;
+          break;
+        }
+        default: {
+          const char* q = p;
+          while (*q != ',' && *q != '\n') ++q;
+          const char* field_end = (*q == '\n' && q[-1] == '\r') ? q - 1 : q;
+          std::string_view text(p, static_cast<size_t>(field_end - p));
+          if (col.type.type == DataType::kBoolean) {
+            int64_t v;
+            if (!ParseBool(text, &v)) goto fallback;
+            col.AppendInt(v);
+          } else if (col.type.type == DataType::kTimestamp) {
+            Result<int64_t> v = ParseTimestamp(text);
+            if (!v.ok()) goto fallback;
+            col.AppendInt(*v);
+          } else {
+            if (col.type.length > 0 && text.size() > col.type.length) goto fallback;
+            col.AppendString(std::string(text));
+          }
+          p = field_end;
+          break;
+        }
+      }
+    }
+    ++appended;
+    if (!last) {
+      if (*p != ',') goto fallback;
+      ++p;
+    } else if (*p == '\n') {
+      ++p;
+    } else if (*p == '\r' && p[1] == '\n') {
+      p += 2;
+    } else {
+      goto fallback;
+    }
+  }
+  pos_ = static_cast<size_t>(p - buf_.data());
+  record_line_ = line_++;
+  return true;
+
+fallback:
+  // `appended` counts the columns that took a value, including one whose delimiter was wrong.
+  for (size_t i = 0; i < appended; ++i) PopLast(&batch->columns[i]);
+  return false;
 }
 
 Status CsvReader::FieldError(size_t col, std::string_view text, std::string_view what) const {
@@ -504,6 +745,12 @@ Result<size_t> CsvReader::ReadBatch(ColumnBatch* batch, size_t max_rows) {
   const size_t num_columns = names_.size();
   size_t rows = 0;
   while (rows < max_rows) {
+    if (pos_ >= fast_end_) FindFastRegion();
+    if (pos_ < fast_end_ && FastRecord(batch)) {
+      row_lines_.push_back(record_line_);
+      ++rows;
+      continue;
+    }
     Result<bool> more = NextRecord();
     if (!more.ok()) {
       failed_ = more.status();

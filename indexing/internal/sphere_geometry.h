@@ -56,17 +56,6 @@ inline double NormalizeRaDeg(double ra_deg) {
   return r;
 }
 
-// sin^2(d/2) of the angular distance d between two positions. Exact to a few ulps for every
-// separation (no cancellation at small d), and monotonic in d, so comparing it against
-// sin^2(r/2) is a precise "distance <= r" test. sin^2(x/2) has period 2*pi, so RA need not be
-// normalised.
-inline double HaversineOfDistance(double ra1, double dec1, double ra2, double dec2) {
-  const double s_dec = std::sin(0.5 * (dec2 - dec1));
-  const double s_ra = std::sin(0.5 * (ra2 - ra1));
-  const double h = s_dec * s_dec + std::cos(dec1) * std::cos(dec2) * s_ra * s_ra;
-  return std::clamp(h, 0.0, 1.0);
-}
-
 // Angular distance via the Vincenty form atan2(|a x b|, a . b) written in (ra, dec): well
 // conditioned from 0 up to and including antipodal points (unlike acos near 0 or the
 // haversine's asin near pi).

@@ -50,11 +50,23 @@ void SinCosDeg(double deg, LD* sin_out, LD* cos_out) {
   const double q = std::floor(deg / 90 + 0.5);
   const LD r = (deg - 90 * static_cast<LD>(q)) * kDegL;
   const LD s = sinl(r), c = cosl(r);
-  switch (static_cast<long long>(q) & 3) {
-    case 0: *sin_out = s; *cos_out = c; break;
-    case 1: *sin_out = c; *cos_out = -s; break;
-    case 2: *sin_out = -s; *cos_out = -c; break;
-    default: *sin_out = -c; *cos_out = s; break;
+  switch (static_cast<int64_t>(q) & 3) {
+    case 0:
+      *sin_out = s;
+      *cos_out = c;
+      break;
+    case 1:
+      *sin_out = c;
+      *cos_out = -s;
+      break;
+    case 2:
+      *sin_out = -s;
+      *cos_out = -c;
+      break;
+    default:
+      *sin_out = -c;
+      *cos_out = s;
+      break;
   }
 }
 
@@ -108,11 +120,13 @@ std::mt19937_64& Rng() {
     seeded_for = current;
     const std::string name =
         current ? std::string(current->test_suite_name()) + "." + current->name() : "";
-    rng.seed(std::hash<std::string>{}(name) ^ 10);
+    rng.seed(std::hash<std::string>{}(name) ^ 20240611);
   }
   return rng;
 }
-double Uniform(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(Rng()); }
+double Uniform(double lo, double hi) {
+  return std::uniform_real_distribution<double>(lo, hi)(Rng());
+}
 
 // Uniform (by area) in the disc of radius r_deg around c.
 Sky RandomInDisc(Sky c, double r_deg) {
@@ -171,16 +185,17 @@ struct BoxSpec {
 
 TruthFn BoxTruth(BoxSpec b) {
   return [b](Sky p) {
-    const LD d1 = std::max<LD>(-90, LD(b.dec) - LD(b.h) / 2);
-    const LD d2 = std::min<LD>(90, LD(b.dec) + LD(b.h) / 2);
+    const LD d1 = std::max<LD>(-90, static_cast<LD>(b.dec) - static_cast<LD>(b.h) / 2);
+    const LD d2 = std::min<LD>(90, static_cast<LD>(b.dec) + static_cast<LD>(b.h) / 2);
     const bool in_dec = p.dec >= d1 && p.dec <= d2;
     bool near = (d1 > -90 && fabsl(p.dec - d1) <= kBoundaryTolDeg) ||
                 (d2 < 90 && fabsl(p.dec - d2) <= kBoundaryTolDeg);
     bool in_ra = b.w >= 360 || fabs(p.dec) == 90;
     if (!in_ra) {
-      const LD lo = LD(b.ra) - LD(b.w) / 2, hi = LD(b.ra) + LD(b.w) / 2;
+      const LD lo = static_cast<LD>(b.ra) - static_cast<LD>(b.w) / 2,
+               hi = static_cast<LD>(b.ra) + static_cast<LD>(b.w) / 2;
       for (int k = -3; k <= 3; ++k) {  // every image of the RA, whatever ranges they came in
-        const LD a = LD(p.ra) + 360 * k;
+        const LD a = static_cast<LD>(p.ra) + 360 * k;
         if (a >= lo && a <= hi) in_ra = true;
         if (fabsl(a - lo) <= kBoundaryTolDeg || fabsl(a - hi) <= kBoundaryTolDeg) near = true;
       }
@@ -189,7 +204,7 @@ TruthFn BoxTruth(BoxSpec b) {
   };
 }
 
-TruthFn PolygonTruth(std::vector<Sky> vertices) {
+TruthFn PolygonTruth(const std::vector<Sky>& vertices) {
   std::vector<LVec> v;
   LVec centroid{0, 0, 0};
   for (Sky s : vertices) {
@@ -268,8 +283,8 @@ void AddPixelCorners(Sky c, double r, const std::vector<Sky>& boundary, std::vec
   std::vector<vec3> corners;
   for (int o = std::max(0, natural - 1); o <= std::min(29, natural + 2); ++o) {
     const LVec cv = ToVec(c.ra, c.dec);
-    const pointing centre(vec3(static_cast<double>(cv.x), static_cast<double>(cv.y),
-                               static_cast<double>(cv.z)));
+    const pointing centre(
+        vec3(static_cast<double>(cv.x), static_cast<double>(cv.y), static_cast<double>(cv.z)));
     std::vector<int64> pix;
     Healpix(o).query_disc_inclusive(centre, r_rad, pix, 1);
     std::shuffle(pix.begin(), pix.end(), Rng());
@@ -314,8 +329,8 @@ void CheckRegion(const std::string& label, const Region& region, const TruthFn& 
     ++totals.points;
     totals.inside += t.inside;
     bool ok = true;
-    if (t.inside && !covered) ok = false;           // a miss by the cover
-    if (contains && !covered) ok = false;           // the two paths would disagree
+    if (t.inside && !covered) ok = false;             // a miss by the cover
+    if (contains && !covered) ok = false;             // the two paths would disagree
     if (!t.near && contains != t.inside) ok = false;  // exact test wrong
     if (!ok && ++failures <= 5) {
       ADD_FAILURE() << label << std::setprecision(17) << ": point (" << p.ra << ", " << p.dec
@@ -359,7 +374,9 @@ TEST(HealpixIndex29Test, PixelCentreIsWithinPixelRadiusOfInput) {
   ASSERT_LT(max_pixrad_deg, 1e-3 * kArcsec);  // sanity: order-29 pixels are sub-mas
   std::vector<Sky> pts;
   for (int i = 0; i < 20000; ++i) pts.push_back(RandomOnSphere());
-  for (int i = 0; i < 500; ++i) pts.push_back(RandomPixelCorner(std::uniform_int_distribution<int>(0, 29)(Rng())));
+  for (int i = 0; i < 500; ++i) {
+    pts.push_back(RandomPixelCorner(std::uniform_int_distribution<int>(0, 29)(Rng())));
+  }
   for (double ra : {0.0, 90.0, 181.0, 359.9999999}) {
     pts.push_back({ra, 90});
     pts.push_back({ra, -90});
@@ -393,8 +410,9 @@ TEST(HealpixIndex29Test, IsFast) {
   const auto start = std::chrono::steady_clock::now();
   uint64_t sink = 0;
   for (Sky p : pts) sink ^= HealpixIndex29(p.ra, p.dec);
-  const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() -
-                                                             start).count() / pts.size();
+  const double ns =
+      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() /
+      static_cast<double>(pts.size());
   std::printf("HealpixIndex29: %.1f ns per call (checksum %llx)\n", ns,
               static_cast<unsigned long long>(sink));
   // Only a loose guard: sanitizer builds are several times slower than release.
@@ -442,8 +460,8 @@ std::vector<Sky> CirclePoints(Sky c, double r, std::vector<Sky>* boundary_out) {
 }
 
 void CheckCircle(Sky c, double r, bool check_area = true) {
-  const std::string label = "CIRCLE(" + std::to_string(c.ra) + " " + std::to_string(c.dec) +
-                            " " + std::to_string(r) + ")";
+  const std::string label = "CIRCLE(" + std::to_string(c.ra) + " " + std::to_string(c.dec) + " " +
+                            std::to_string(r) + ")";
   auto region = MakeCircle(c.ra, c.dec, r);
   ASSERT_TRUE(region.ok()) << label << " " << region.status().ToString();
   const double area = static_cast<double>(4 * kPiL * powl(sinl(std::min(r, 180.0) * kDegL / 2), 2));
@@ -454,8 +472,8 @@ void CheckCircle(Sky c, double r, bool check_area = true) {
 }
 
 std::vector<Sky> InterestingCentres() {
-  std::vector<Sky> centres = {{0, 90},   {123.4, 90},      {0, -90},        {300, -90},
-                              {0, 0},    {359.9999999, 10}, {1e-7, -45},    {0, 89.99},
+  std::vector<Sky> centres = {{0, 90},         {123.4, 90},           {0, -90},    {300, -90},
+                              {0, 0},          {359.9999999, 10},     {1e-7, -45}, {0, 89.99},
                               {180, -89.9999}, {45, 41.8103148957786}};  // last: z = 2/3 ring
   for (int order : {0, 2, 5, 9, 14, 20, 29}) centres.push_back(RandomPixelCorner(order));
   for (int i = 0; i < 3; ++i) centres.push_back(RandomOnSphere());
@@ -530,7 +548,8 @@ std::vector<Sky> BoxPoints(BoxSpec b, std::vector<Sky>* boundary_out) {
   const double z1 = std::sin(std::max(-90.0, d1 - mdec) * std::numbers::pi / 180);
   const double z2 = std::sin(std::min(90.0, d2 + mdec) * std::numbers::pi / 180);
   for (int i = 0; i < 400; ++i) {
-    pts.push_back({Uniform(lo - mra, hi + mra), std::asin(Uniform(z1, z2)) * 180 / std::numbers::pi});
+    pts.push_back(
+        {Uniform(lo - mra, hi + mra), std::asin(Uniform(z1, z2)) * 180 / std::numbers::pi});
   }
   for (int i = 0; i < 25; ++i) {
     const double ra = Uniform(lo, hi), dec = Uniform(d1, d2);
@@ -567,30 +586,30 @@ void CheckBox(BoxSpec b, double max_area_ratio = 0) {
                             std::to_string(b.w) + " " + std::to_string(b.h) + ")";
   auto region = MakeBox(b.ra, b.dec, b.w, b.h);
   ASSERT_TRUE(region.ok()) << label;
-  const LD d1 = std::max<LD>(-90, LD(b.dec) - LD(b.h) / 2);
-  const LD d2 = std::min<LD>(90, LD(b.dec) + LD(b.h) / 2);
+  const LD d1 = std::max<LD>(-90, static_cast<LD>(b.dec) - static_cast<LD>(b.h) / 2);
+  const LD d2 = std::min<LD>(90, static_cast<LD>(b.dec) + static_cast<LD>(b.h) / 2);
   const double area =
       static_cast<double>(std::min<LD>(b.w, 360) * kDegL * (sinl(d2 * kDegL) - sinl(d1 * kDegL)));
   CheckRegion(label, **region, BoxTruth(b), BoxPoints(b, nullptr), area, max_area_ratio);
 }
 
 TEST(BoxTest, EdgeCases) {
-  CheckBox({0.5, 10, 3, 2}, 3.0);          // crosses RA 0
-  CheckBox({359.5, -20, 3, 2}, 3.0);       // crosses RA 0 from the other side
+  CheckBox({0.5, 10, 3, 2}, 3.0);     // crosses RA 0
+  CheckBox({359.5, -20, 3, 2}, 3.0);  // crosses RA 0 from the other side
   CheckBox({0, 0, 10, 10}, 3.0);
-  CheckBox({10, 85, 20, 10}, 3.0);         // touches the north pole
-  CheckBox({200, -88, 30, 5}, 3.0);        // touches the south pole
-  CheckBox({100, 90, 40, 2});              // centred on the pole: a thin lune
-  CheckBox({0, 0, 360, 20}, 3.0);          // every RA
-  CheckBox({10, 60, 400, 1});              // width over 360
-  CheckBox({180, 45, 200, 30}, 3.0);       // RA range over 180 degrees
+  CheckBox({10, 85, 20, 10}, 3.0);    // touches the north pole
+  CheckBox({200, -88, 30, 5}, 3.0);   // touches the south pole
+  CheckBox({100, 90, 40, 2});         // centred on the pole: a thin lune
+  CheckBox({0, 0, 360, 20}, 3.0);     // every RA
+  CheckBox({10, 60, 400, 1});         // width over 360
+  CheckBox({180, 45, 200, 30}, 3.0);  // RA range over 180 degrees
   CheckBox({0, 0, 359, 170}, 3.0);
   CheckBox({50, 30, kArcsec, kArcsec});
   CheckBox({50, -30, 0.1 * kArcsec, 0.1 * kArcsec});
-  CheckBox({123, -60, 1, 0.001});          // thin
+  CheckBox({123, -60, 1, 0.001});  // thin
   CheckBox({0, 89.9999, 10, 1e-4});
-  CheckBox({300, -10, 0, 0});              // a single point
-  CheckBox({0, 0, 360, 180});              // whole sky
+  CheckBox({300, -10, 0, 0});  // a single point
+  CheckBox({0, 0, 360, 180});  // whole sky
   for (int order : {3, 10, 17}) {
     const Sky c = RandomPixelCorner(order);
     CheckBox({c.ra, c.dec, 0.3, 0.2}, 3.0);
@@ -660,8 +679,8 @@ std::vector<Sky> PolygonPoints(const std::vector<Sky>& v) {
   std::vector<Sky> pts, boundary;
   for (int i = 0; i < 400; ++i) pts.push_back(RandomInDisc(centre, 1.3 * reach + 2e-6));
   for (size_t i = 0; i < v.size(); ++i) {
-    const LVec a = ToVec(v[i].ra, v[i].dec), b = ToVec(v[(i + 1) % v.size()].ra,
-                                                        v[(i + 1) % v.size()].dec);
+    const LVec a = ToVec(v[i].ra, v[i].dec),
+               b = ToVec(v[(i + 1) % v.size()].ra, v[(i + 1) % v.size()].dec);
     LVec n = Cross(a, b);
     n = Scale(n, 1 / Norm(n));
     boundary.push_back(v[i]);
@@ -711,12 +730,12 @@ TEST(PolygonTest, RandomConvexPolygonsAtAllScales) {
 }
 
 TEST(PolygonTest, SpecialShapes) {
-  CheckPolygon({{0, 90}, {0, 60}, {90, 60}}, false, 4.0);               // vertex on the pole
+  CheckPolygon({{0, 90}, {0, 60}, {90, 60}}, false, 4.0);  // vertex on the pole
   CheckPolygon({{0, -90}, {200, -70}, {140, -70}}, true, 4.0);
-  CheckPolygon({{359, -1}, {1, -1}, {1, 1}, {359, 1}}, false, 4.0);     // straddles RA 0
-  CheckPolygon({{0, 10}, {120, 10}, {240, 10}}, false, 4.0);            // contains the pole
-  CheckPolygon({{10, 0}, {100, 0}, {100, 80}}, true, 4.0);              // big, right angles
-  CheckPolygon({{10, 10}, {10.0001, 10}, {10, 10.3}}, false, 0.0);      // thin sliver
+  CheckPolygon({{359, -1}, {1, -1}, {1, 1}, {359, 1}}, false, 4.0);  // straddles RA 0
+  CheckPolygon({{0, 10}, {120, 10}, {240, 10}}, false, 4.0);         // contains the pole
+  CheckPolygon({{10, 0}, {100, 0}, {100, 80}}, true, 4.0);           // big, right angles
+  CheckPolygon({{10, 10}, {10.0001, 10}, {10, 10.3}}, false, 0.0);   // thin sliver
 }
 
 TEST(PolygonTest, OrientationDoesNotMatter) {
@@ -737,13 +756,13 @@ TEST(PolygonTest, RejectsInvalidPolygons) {
   auto code = [](const std::vector<double>& p) { return MakePolygon(p).status().code(); };
   const auto kInvalid = StatusCode::kInvalidArgument;
   EXPECT_EQ(code({}), kInvalid);
-  EXPECT_EQ(code({0, 0, 1, 1}), kInvalid);                             // two vertices
-  EXPECT_EQ(code({0, 0, 1, 1, 2}), kInvalid);                          // odd count
-  EXPECT_EQ(code({0, 0, 1, 0, 1, 0, 0, 1}), kInvalid);                 // repeated vertex
-  EXPECT_EQ(code({0, 0, 10, 0, 20, 0}), kInvalid);                     // on one great circle
-  EXPECT_EQ(code({0, 0, 180, 0, 90, 10}), kInvalid);                   // antipodal neighbours
-  EXPECT_EQ(code({0, 0, 10, 0, 5, 2, 10, 10, 0, 10}), kInvalid);        // dent: non-convex
-  EXPECT_EQ(code({0, 0, 10, 10, 10, 0, 0, 10}), kInvalid);             // bow tie
+  EXPECT_EQ(code({0, 0, 1, 1}), kInvalid);                        // two vertices
+  EXPECT_EQ(code({0, 0, 1, 1, 2}), kInvalid);                     // odd count
+  EXPECT_EQ(code({0, 0, 1, 0, 1, 0, 0, 1}), kInvalid);            // repeated vertex
+  EXPECT_EQ(code({0, 0, 10, 0, 20, 0}), kInvalid);                // on one great circle
+  EXPECT_EQ(code({0, 0, 180, 0, 90, 10}), kInvalid);              // antipodal neighbours
+  EXPECT_EQ(code({0, 0, 10, 0, 5, 2, 10, 10, 0, 10}), kInvalid);  // dent: non-convex
+  EXPECT_EQ(code({0, 0, 10, 10, 10, 0, 0, 10}), kInvalid);        // bow tie
   EXPECT_EQ(code({0, 0, 10, 0, std::nan(""), 5}), kInvalid);
   EXPECT_EQ(code({0, 0, 10, 0, 5, 95}), kInvalid);
   // A pentagram visits convex-position vertices in the wrong order.

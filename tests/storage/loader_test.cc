@@ -255,7 +255,9 @@ TEST(LoaderKillTest, KillNineAtAnyMomentLeavesPublishedReleasesIntact) {
       ASSERT_TRUE(store.ok()) << store.status().ToString();
       const uint64_t rows = (*store)->catalog().FindTable("Obj")->row_count;
       EXPECT_TRUE(rows == 200 || rows == 60000) << rows;
-      if (rows == 200) EXPECT_EQ(Snapshot(data), published);
+      if (rows == 200) {
+        EXPECT_EQ(Snapshot(data), published);
+      }
     }
     // The next writer cleans the debris.
     auto dir = DataDir::Open(data, false);

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package skyshard needs to build, test and benchmark. Idempotent:
+# asks apt only for what is missing. Runs apt-get as root, or through sudo.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  g++ cmake ninja-build ccache pkg-config
+  # libraries
+  libhealpix-cxx-dev libcfitsio-dev librocksdb-dev libboost-all-dev
+  libantlr4-runtime-dev antlr4 nlohmann-json3-dev libpugixml-dev libyaml-cpp-dev libgtest-dev
+  # tests and benchmarks
+  python3 postgresql-15 postgresql-15-q3c
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's second command: installs the packages, builds, and runs every test: the unit
+# and integration tests under CTest, then the unit tests again in an ASan+UBSan build, then
+# the benchmarks at a tiny size (so that they keep working).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+./scripts/build.sh build
+(cd build && ctest --output-on-failure -j "$(nproc)")
+./scripts/build.sh build-asan -DSKYSHARD_SANITIZE=ON
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure -j "$(nproc)" -L unit)
+./tests/bench/bench_load.sh --tiny

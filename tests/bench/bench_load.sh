@@ -1,0 +1,493 @@
+#!/usr/bin/env bash
+# Load benchmark: skyshard `load` from CSV and from FITS against PostgreSQL 15 + q3c (COPY,
+# q3c and objectId indexes, ANALYZE) on the same generated DP0.2-shaped files.
+# A script, not a timed test: see tests/bench/README.md.
+#
+#   tests/bench/bench_load.sh [--objects N] [--epochs K] [--tiny] [--workdir DIR] [--keep]
+#                             [--skip-pg] [--seed S] [--port P] [--regen]
+#
+# Exits non-zero when anything fails (a command, a timeout, row counts that disagree); the
+# speed goals are reported, never enforced.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BENCH_DIR="$ROOT/tests/bench"
+SKYSHARD_SRC=${SKYSHARD:-$ROOT/build/skyshard}
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+
+OBJECTS=10000000
+EPOCHS=10
+SEED=42
+WORKDIR=/var/tmp/skyshard-bench
+KEEP=0
+SKIP_PG=0
+REGEN=0
+TINY=0
+PG_PORT=55433
+
+usage() {
+  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  cat <<'EOF'
+Options:
+  --objects N    Object rows (default 10000000); ForcedSource gets N x K rows
+  --epochs K     forced-photometry epochs per object (default 10)
+  --tiny         20000 objects x 5 epochs (what scripts/test.sh runs)
+  --workdir DIR  generated files, stores and report (default /var/tmp/skyshard-bench);
+                 must be readable by the postgres user (server-side COPY)
+  --keep         keep the loaded skyshard data dirs (the generated files are always kept)
+  --skip-pg      skip PostgreSQL
+  --seed S       generator seed (default 42)
+  --port P       first port to try for the private PostgreSQL (default 55433; never 5432)
+  --regen        regenerate the input files even when a stamp says they are current
+Environment: SKYSHARD (binary, default build/skyshard), PG_BIN (default
+/usr/lib/postgresql/15/bin).
+EOF
+}
+
+die() { echo "bench_load: FAIL: $*" >&2; exit 1; }
+log() { echo "bench_load [${SECONDS}s]: $*"; }
+need_arg() { [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value"; }
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --objects) need_arg "$@"; OBJECTS=$2; shift 2 ;;
+    --epochs) need_arg "$@"; EPOCHS=$2; shift 2 ;;
+    --seed) need_arg "$@"; SEED=$2; shift 2 ;;
+    --workdir) need_arg "$@"; WORKDIR=$2; shift 2 ;;
+    --port) need_arg "$@"; PG_PORT=$2; shift 2 ;;
+    --tiny) TINY=1; shift ;;
+    --keep) KEEP=1; shift ;;
+    --skip-pg) SKIP_PG=1; shift ;;
+    --regen) REGEN=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown argument: $1" ;;
+  esac
+done
+if [[ $TINY == 1 ]]; then OBJECTS=20000; EPOCHS=5; fi
+for v in OBJECTS EPOCHS SEED PG_PORT; do
+  [[ ${!v} =~ ^[0-9]+$ ]] || die "--${v,,} must be a non-negative integer, got '${!v}'"
+done
+[[ $OBJECTS -ge 1 && $EPOCHS -ge 1 ]] || die "--objects and --epochs must be at least 1"
+[[ $PG_PORT -ge 1024 && $PG_PORT -le 65000 && $PG_PORT -ne 5432 ]] ||
+  die "--port must be in 1024..65000 and not 5432"
+[[ -x $SKYSHARD_SRC ]] || die "$SKYSHARD_SRC not found: build it first (ninja -C build skyshard)"
+command -v timeout >/dev/null || die "timeout(1) is missing"
+
+# Every step is bounded. Budgets grow with the data (rows = objects x (1 + epochs) + a few).
+ROWS_EST=$(( OBJECTS * (EPOCHS + 1) ))
+T_GEN=$(( 300 + ROWS_EST / 20000 ))   # generous: 110 M rows -> ~1.6 h
+T_LOAD=$(( 300 + ROWS_EST / 20000 ))
+T_PG=$(( 300 + ROWS_EST / 10000 ))     # PostgreSQL per session step
+T_CAT=$(( 120 + ROWS_EST / 50000 ))
+T_SHORT=120
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+rate() { awk -v r="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", r / s; else print 0 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+human() {  # 1234567 -> 1.23 M
+  awk -v n="$1" 'BEGIN { if (n >= 1e9) printf "%.2f G", n/1e9; else if (n >= 1e6) printf "%.2f M", n/1e6;
+                         else if (n >= 1e3) printf "%.1f k", n/1e3; else printf "%d", n }'
+}
+hbytes() {
+  awk -v n="$1" 'BEGIN { if (n >= 2^30) printf "%.2f GiB", n/2^30; else if (n >= 2^20) printf "%.1f MiB", n/2^20;
+                         else printf "%.1f KiB", n/2^10 }'
+}
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+run_to() { local t=$1; shift; timeout --foreground -k 10 "$t" "$@"; }
+
+# --- cleanup (trap) --------------------------------------------------------------------------
+PGTMP=""
+PG_STARTED=0
+BG_PIDS=()
+STORES=()
+as_pg() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+  local rc=$?
+  set +e
+  for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  if [[ $PG_STARTED == 1 ]]; then
+    as_pg timeout 60 "$PG_BIN/pg_ctl" -D "$PGTMP/data" -m immediate -w -t 50 stop >/dev/null 2>&1
+  fi
+  for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  if [[ -n $PGTMP && -d $PGTMP ]]; then
+    cp "$PGTMP/server.log" "$LOGS/pg-server.log" 2>/dev/null
+    rm -rf -- "$PGTMP"
+  fi
+  if [[ $KEEP == 0 ]]; then
+    for d in "${STORES[@]}"; do rm -rf -- "$d"; done
+  fi
+  if [[ $rc -ne 0 ]]; then echo "bench_load: exiting with status $rc" >&2; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- setup -------------------------------------------------------------------------------------
+mkdir -p "$WORKDIR"
+WORKDIR=$(cd "$WORKDIR" && pwd)
+chmod 755 "$WORKDIR"
+mkdir -p "$WORKDIR/bin" "$WORKDIR/logs"
+rm -f "$WORKDIR/bench_load.md"
+# A private copy: others may relink build/skyshard while the benchmark runs.
+cp "$SKYSHARD_SRC" "$WORKDIR/bin/skyshard.$$"
+mv -f "$WORKDIR/bin/skyshard.$$" "$WORKDIR/bin/skyshard"
+SKY="$WORKDIR/bin/skyshard"
+LOGS="$WORKDIR/logs"
+GEN="$WORKDIR/gen-o${OBJECTS}-e${EPOCHS}-s${SEED}"
+mkdir -p "$GEN"
+chmod 755 "$GEN"
+
+NPROC=$(nproc)
+MEM_KB=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+CPU_MODEL=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+[[ -n $CPU_MODEL ]] || CPU_MODEL=$(uname -m)
+OS_NAME=$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-Linux}" || echo Linux)
+START_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+log "$START_DATE on $NPROC cores ($CPU_MODEL), $(hbytes $((MEM_KB * 1024))) RAM, $OS_NAME"
+log "workdir $WORKDIR; $OBJECTS objects x $EPOCHS epochs, seed $SEED; load average $(loadavg)"
+
+# --- generation (not timed for the benchmark; reused when the stamp matches) -----------------
+declare -A GEN_NOTE
+generate() {  # generate FORMAT
+  local fmt=$1 dir="$GEN/$1" stamp="$GEN/$1/.stamp"
+  local want="skyshard gen dp02 --objects $OBJECTS --epochs $EPOCHS --seed $SEED --format $fmt"
+  if [[ $REGEN == 0 && -f $stamp && "$(head -n1 "$stamp")" == "$want" && -f $dir/manifest.yaml ]]; then
+    GEN_NOTE[$fmt]="reused, $(sed -n 2p "$stamp")"
+    log "$fmt: reusing $dir (${GEN_NOTE[$fmt]#reused, })"
+    return
+  fi
+  rm -rf -- "$dir"
+  log "$fmt: generating into $dir ..."
+  local t0 t1
+  t0=$(now)
+  run_to "$T_GEN" "$SKY" gen dp02 --out "$dir" --objects "$OBJECTS" --epochs "$EPOCHS" \
+    --seed "$SEED" --format "$fmt" >"$LOGS/gen-$fmt.log" 2>&1 ||
+    { cat "$LOGS/gen-$fmt.log" >&2; die "skyshard gen ($fmt) failed"; }
+  t1=$(now)
+  chmod 755 "$dir"
+  chmod 644 "$dir"/*
+  printf '%s\ngenerated in %s s on %s\n' "$want" "$(secs "$t0" "$t1")" "$(date -u +%F)" >"$stamp"
+  GEN_NOTE[$fmt]="generated in $(secs "$t0" "$t1") s"
+  log "$fmt: $(tail -n1 "$LOGS/gen-$fmt.log")"
+}
+generate csv
+generate fits
+CSV_DIR="$GEN/csv"
+FITS_DIR="$GEN/fits"
+
+mapfile -t TABLES < <(python3 "$BENCH_DIR/pg_schema.py" "$CSV_DIR/manifest.yaml" --list-tables) ||
+  die "cannot read $CSV_DIR/manifest.yaml"
+[[ ${#TABLES[@]} -gt 0 ]] || die "no tables in $CSV_DIR/manifest.yaml"
+for t in Object ForcedSource; do
+  [[ " ${TABLES[*]} " == *" $t "* ]] || die "table $t missing from the manifest"
+done
+
+# Expected rows per table: data lines of the CSV files (no quoted newlines in these files),
+# counted once per generation and cached next to the stamp.
+declare -A EXPECT
+COUNTS="$CSV_DIR/.counts"
+if [[ ! -f $COUNTS || $COUNTS -ot $CSV_DIR/.stamp ]]; then
+  log "counting CSV rows ..."
+  : >"$COUNTS.tmp"
+  for t in "${TABLES[@]}"; do
+    mapfile -t files < <(python3 "$BENCH_DIR/pg_schema.py" "$CSV_DIR/manifest.yaml" --files "$t")
+    n=$(run_to "$T_CAT" cat "${files[@]}" | wc -l)
+    echo "$t $(( n - ${#files[@]} ))" >>"$COUNTS.tmp"
+  done
+  mv "$COUNTS.tmp" "$COUNTS"
+fi
+while read -r t n; do EXPECT[$t]=$n; done <"$COUNTS"
+[[ ${EXPECT[Object]:-} == "$OBJECTS" ]] ||
+  die "the CSV release has ${EXPECT[Object]:-?} Object rows, expected $OBJECTS"
+EXPECT_ALL=0
+for t in "${TABLES[@]}"; do EXPECT_ALL=$(( EXPECT_ALL + ${EXPECT[$t]} )); done
+EXPECT_OFS=$(( EXPECT[Object] + EXPECT[ForcedSource] ))
+
+dir_bytes() { du -cb --apparent-size "$@" 2>/dev/null | tail -n1 | cut -f1; }
+data_files() { find "$1" -maxdepth 1 -type f \( -name '*.csv' -o -name '*.fits' \) | sort; }
+mapfile -t CSV_FILES < <(data_files "$CSV_DIR")
+mapfile -t FITS_FILES < <(data_files "$FITS_DIR")
+CSV_BYTES=$(dir_bytes "${CSV_FILES[@]}")
+FITS_BYTES=$(dir_bytes "${FITS_FILES[@]}")
+mapfile -t OFS_FILES < <(python3 "$BENCH_DIR/pg_schema.py" "$CSV_DIR/manifest.yaml" --files Object;
+                        python3 "$BENCH_DIR/pg_schema.py" "$CSV_DIR/manifest.yaml" --files ForcedSource)
+OFS_CSV_BYTES=$(dir_bytes "${OFS_FILES[@]}")
+log "input: $EXPECT_ALL rows in ${#TABLES[@]} tables ($(for t in "${TABLES[@]}"; do printf '%s %s, ' "$t" "${EXPECT[$t]}"; done | sed 's/, $//'))"
+log "input: CSV $(hbytes "$CSV_BYTES") in ${#CSV_FILES[@]} files, FITS $(hbytes "$FITS_BYTES") in ${#FITS_FILES[@]} files"
+
+# Room check (a warning: the estimate is rough). One store at a time unless --keep.
+AVAIL=$(( $(df -Pk "$WORKDIR" | awk 'NR == 2 { print $4 }') * 1024 ))
+NEED=$(( FITS_BYTES * 3 / 2 * (KEEP + 1) ))
+[[ $SKIP_PG == 1 ]] || NEED=$(( NEED + OFS_CSV_BYTES * 3 / 2 ))
+if [[ $AVAIL -lt $NEED ]]; then
+  log "WARNING: $(hbytes "$AVAIL") free under $WORKDIR, the run may need about $(hbytes "$NEED")"
+fi
+MEM_AVAIL=$(( $(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo) * 1024 ))
+CACHE_NOTE="inputs read from the page cache (warmed with cat > /dev/null before each load)"
+if [[ $CSV_BYTES -gt $(( MEM_AVAIL * 8 / 10 )) ]]; then
+  CACHE_NOTE="warmed with cat > /dev/null before each load, but the CSV files ($(hbytes "$CSV_BYTES")) do not fit in the page cache ($(hbytes "$MEM_AVAIL") available): part is read from disk"
+fi
+
+warm() { run_to "$T_CAT" cat "$@" >/dev/null || die "warm-up read failed"; }
+
+# --- skyshard ----------------------------------------------------------------------------------
+declare -A SKY_SECS SKY_ROWS SKY_OFS SKY_STORE SKY_LOADAVG
+sky_load() {  # sky_load FORMAT DIR FILES...
+  local fmt=$1 dir=$2; shift 2
+  local store="$WORKDIR/store-$fmt"
+  rm -rf -- "$store"
+  STORES+=("$store")
+  log "skyshard $fmt: warm-up read of $(hbytes "$(dir_bytes "$@")") ..."
+  warm "$@"
+  SKY_LOADAVG[$fmt]=$(loadavg)
+  log "skyshard $fmt: load (load average ${SKY_LOADAVG[$fmt]}) ..."
+  local t0 t1
+  t0=$(now)
+  run_to "$T_LOAD" "$SKY" load --data "$store" "$dir/manifest.yaml" \
+    >"$LOGS/load-$fmt.out" 2>"$LOGS/load-$fmt.err" ||
+    { tail -n 20 "$LOGS/load-$fmt.err" >&2; cat "$LOGS/load-$fmt.out" >&2; die "skyshard load ($fmt) failed"; }
+  t1=$(now)
+  SKY_SECS[$fmt]=$(secs "$t0" "$t1")
+  sed 's/^/    /' "$LOGS/load-$fmt.out"
+  run_to "$T_SHORT" "$SKY" releases --data "$store" --json >"$LOGS/releases-$fmt.json" ||
+    die "skyshard releases ($fmt) failed"
+  local counts
+  counts=$(python3 - "$LOGS/releases-$fmt.json" <<'EOF'
+import json, sys
+releases = json.load(open(sys.argv[1]))
+if len(releases) != 1:
+    sys.exit(f"expected one release, found {len(releases)}")
+r = releases[0]
+print("TOTAL", r["rows"])
+print("BYTES", r["bytes"])
+for t in r["tables"]:
+    print(t["name"], t["rows"])
+EOF
+  ) || die "cannot read $LOGS/releases-$fmt.json"
+  local name n bad=0
+  declare -A got=()
+  while read -r name n; do got[$name]=$n; done <<<"$counts"
+  for name in "${TABLES[@]}"; do
+    if [[ ${got[$name]:-missing} != "${EXPECT[$name]}" ]]; then
+      echo "bench_load: skyshard $fmt: $name has ${got[$name]:-no} rows, the CSV files ${EXPECT[$name]}" >&2
+      bad=1
+    fi
+  done
+  [[ ${got[TOTAL]} == "$EXPECT_ALL" ]] || bad=1
+  [[ $bad == 0 ]] || die "skyshard $fmt: row counts disagree"
+  SKY_ROWS[$fmt]=${got[TOTAL]}
+  SKY_OFS[$fmt]=$(( got[Object] + got[ForcedSource] ))
+  SKY_STORE[$fmt]=${got[BYTES]}
+  log "skyshard $fmt: ${SKY_ROWS[$fmt]} rows in ${SKY_SECS[$fmt]} s = $(rate "${SKY_ROWS[$fmt]}" "${SKY_SECS[$fmt]}") rows/s (row counts verified)"
+  if [[ $KEEP == 0 ]]; then rm -rf -- "$store"; fi
+}
+sky_load csv "$CSV_DIR" "${CSV_FILES[@]}"
+sky_load fits "$FITS_DIR" "${FITS_FILES[@]}"
+
+# --- PostgreSQL ----------------------------------------------------------------------------------
+PG_DONE=0
+PG_SETTINGS=""
+if [[ $SKIP_PG == 0 ]]; then
+  [[ -x $PG_BIN/initdb && -x $PG_BIN/pg_ctl ]] ||
+    die "PostgreSQL 15 not found in $PG_BIN (install postgresql-15 postgresql-15-q3c, or use --skip-pg)"
+  PSQL=$PG_BIN/psql
+  [[ -x $PSQL ]] || PSQL=$(command -v psql) || die "psql not found"
+  if [[ $EUID -eq 0 ]]; then
+    id postgres >/dev/null 2>&1 || die "no postgres user"
+  fi
+  # Server-side COPY: the server (the postgres user) must read the files.
+  as_pg test -r "${OFS_FILES[0]}" ||
+    die "the postgres user cannot read ${OFS_FILES[0]}: use a --workdir whose parents are world-searchable"
+
+  PGTMP=$(mktemp -d "$WORKDIR/pg.XXXXXX")
+  [[ ${#PGTMP} -le 80 ]] || die "socket directory path too long: $PGTMP (use a shorter --workdir)"
+  if [[ $EUID -eq 0 ]]; then chown postgres: "$PGTMP"; fi
+  chmod 700 "$PGTMP"
+
+  port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q . ; }
+  for _ in $(seq 1 20); do
+    if [[ $PG_PORT -ne 5432 ]] && ! port_busy "$PG_PORT"; then break; fi
+    PG_PORT=$(( PG_PORT + 1 ))
+  done
+  port_busy "$PG_PORT" && die "no free port near $PG_PORT"
+
+  log "PostgreSQL: initdb in $PGTMP/data ..."
+  as_pg timeout "$T_SHORT" "$PG_BIN/initdb" -D "$PGTMP/data" -U postgres -A trust -E UTF8 \
+    --locale=C --no-sync >"$LOGS/initdb.log" 2>&1 || { cat "$LOGS/initdb.log" >&2; die "initdb failed"; }
+
+  # Bulk-load settings a careful DBA would use; durability is kept (fsync on).
+  if [[ $TINY == 1 ]]; then
+    SHARED_MB=128
+  else
+    SHARED_MB=$(( MEM_KB / 1024 / 4 )); [[ $SHARED_MB -le 8192 ]] || SHARED_MB=8192
+  fi
+  PG_SETTINGS="shared_buffers=${SHARED_MB}MB maintenance_work_mem=1GB max_wal_size=8GB checkpoint_timeout=30min wal_level=minimal max_wal_senders=0 synchronous_commit=off fsync=on full_page_writes=on autovacuum=off"
+  {
+    echo "# skyshard bench_load.sh"
+    echo "port = $PG_PORT"
+    echo "listen_addresses = ''"
+    echo "unix_socket_directories = '$PGTMP'"
+    for kv in $PG_SETTINGS; do echo "${kv%%=*} = '${kv#*=}'"; done
+    echo "min_wal_size = '1GB'"
+    echo "log_min_messages = warning"
+  } >>"$PGTMP/data/postgresql.conf"
+
+  log "PostgreSQL: starting on socket $PGTMP port $PG_PORT (not the system cluster) ..."
+  PG_STARTED=1
+  as_pg timeout "$T_SHORT" "$PG_BIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 100 start \
+    >"$LOGS/pg_ctl.log" 2>&1 || { cat "$LOGS/pg_ctl.log" "$PGTMP/server.log" >&2; die "pg_ctl start failed"; }
+
+  pgq() { run_to "$T_SHORT" "$PSQL" -X -q -v ON_ERROR_STOP=1 -h "$PGTMP" -p "$PG_PORT" -U postgres -d postgres "$@"; }
+  PG_VERSION=$(pgq -At -c 'SHOW server_version' | cut -d' ' -f1)
+  pgq -c 'CREATE EXTENSION q3c' || die "CREATE EXTENSION q3c failed (is postgresql-15-q3c installed?)"
+
+  sqlstr() { printf "'%s'" "${1//\'/\'\'}"; }
+  # One session per table: BEGIN; CREATE TABLE; COPY every file (FREEZE: the table is new in
+  # this transaction, so with wal_level=minimal the data skips the WAL); COMMIT; then the
+  # index; then ANALYZE. The two sessions run in parallel, one per core.
+  write_copy_sql() {  # TABLE -> $PGTMP/copy-TABLE.sql
+    local t=$1 f
+    {
+      echo "BEGIN;"
+      python3 "$BENCH_DIR/pg_schema.py" "$CSV_DIR/manifest.yaml" --tables "$t" || return 1
+      while read -r f; do
+        echo "COPY \"$t\" FROM $(sqlstr "$f") WITH (FORMAT csv, HEADER true, FREEZE true);"
+      done < <(python3 "$BENCH_DIR/pg_schema.py" "$CSV_DIR/manifest.yaml" --files "$t")
+      echo "COMMIT;"
+    } >"$PGTMP/copy-$t.sql"
+  }
+  write_copy_sql Object || die "pg_schema.py failed for Object"
+  write_copy_sql ForcedSource || die "pg_schema.py failed for ForcedSource"
+  cp "$PGTMP/copy-Object.sql" "$PGTMP/copy-ForcedSource.sql" "$LOGS/"
+
+  pg_session() {  # TABLE INDEX_SQL -> $PGTMP/steps-TABLE
+    local t=$1 index_sql=$2 a b c d
+    local q=("$PSQL" -X -q -v ON_ERROR_STOP=1 -h "$PGTMP" -p "$PG_PORT" -U postgres -d postgres)
+    a=$(now)
+    run_to "$T_PG" "${q[@]}" -f "$PGTMP/copy-$t.sql" || { echo "COPY $t failed" >&2; return 1; }
+    b=$(now)
+    run_to "$T_PG" "${q[@]}" -c "$index_sql" || { echo "index on $t failed" >&2; return 1; }
+    c=$(now)
+    run_to "$T_PG" "${q[@]}" -c "ANALYZE \"$t\"" || { echo "ANALYZE $t failed" >&2; return 1; }
+    d=$(now)
+    echo "$(secs "$a" "$b") $(secs "$b" "$c") $(secs "$c" "$d") $(secs "$a" "$d")" >"$PGTMP/steps-$t"
+  }
+
+  log "PostgreSQL: warm-up read of the Object and ForcedSource CSV files ($(hbytes "$OFS_CSV_BYTES")) ..."
+  warm "${OFS_FILES[@]}"
+  PG_LOADAVG=$(loadavg)
+  log "PostgreSQL: COPY + index + ANALYZE, Object and ForcedSource in two parallel sessions (load average $PG_LOADAVG) ..."
+  T0=$(now)
+  pg_session Object 'CREATE INDEX "Object_q3c_idx" ON "Object" (q3c_ang2ipix("coord_ra", "coord_dec"))' \
+    >"$LOGS/pg-Object.log" 2>&1 &
+  BG_PIDS+=($!)
+  pg_session ForcedSource 'CREATE INDEX "ForcedSource_objectId_idx" ON "ForcedSource" ("objectId")' \
+    >"$LOGS/pg-ForcedSource.log" 2>&1 &
+  BG_PIDS+=($!)
+  pg_fail=0
+  for p in "${BG_PIDS[@]}"; do wait "$p" || pg_fail=1; done
+  T1=$(now)
+  BG_PIDS=()
+  if [[ $pg_fail == 1 ]]; then
+    cat "$LOGS/pg-Object.log" "$LOGS/pg-ForcedSource.log" >&2
+    tail -n 20 "$PGTMP/server.log" >&2
+    die "PostgreSQL load failed"
+  fi
+  PG_SECS=$(secs "$T0" "$T1")
+  read -r PGO_COPY PGO_INDEX PGO_ANALYZE PGO_TOTAL <"$PGTMP/steps-Object"
+  read -r PGF_COPY PGF_INDEX PGF_ANALYZE PGF_TOTAL <"$PGTMP/steps-ForcedSource"
+
+  PG_OBJ=$(pgq -At -c 'SELECT count(*) FROM "Object"')
+  PG_FS=$(pgq -At -c 'SELECT count(*) FROM "ForcedSource"')
+  PG_BYTES=$(pgq -At -c "SELECT pg_total_relation_size('\"Object\"') + pg_total_relation_size('\"ForcedSource\"')")
+  [[ $PG_OBJ == "${EXPECT[Object]}" && $PG_FS == "${EXPECT[ForcedSource]}" ]] ||
+    die "PostgreSQL row counts disagree: Object $PG_OBJ (skyshard ${EXPECT[Object]}), ForcedSource $PG_FS (skyshard ${EXPECT[ForcedSource]})"
+  PG_ROWS=$(( PG_OBJ + PG_FS ))
+  log "PostgreSQL: $PG_ROWS rows in $PG_SECS s = $(rate "$PG_ROWS" "$PG_SECS") rows/s (row counts verified)"
+
+  as_pg timeout "$T_SHORT" "$PG_BIN/pg_ctl" -D "$PGTMP/data" -m fast -w -t 100 stop >/dev/null 2>&1 ||
+    log "WARNING: pg_ctl stop failed; the trap stops it (immediate)"
+  as_pg test -f "$PGTMP/data/postmaster.pid" || PG_STARTED=0
+  PG_DONE=1
+fi
+
+# --- report ------------------------------------------------------------------------------------
+CSV_RATE=$(rate "${SKY_ROWS[csv]}" "${SKY_SECS[csv]}")
+FITS_RATE=$(rate "${SKY_ROWS[fits]}" "${SKY_SECS[fits]}")
+CSV_OFS_RATE=$(rate "${SKY_OFS[csv]}" "${SKY_SECS[csv]}")
+FITS_OFS_RATE=$(rate "${SKY_OFS[fits]}" "${SKY_SECS[fits]}")
+goal() { awk -v v="$1" -v g="$2" 'BEGIN { print (v >= g) ? "met" : "MISSED" }'; }
+
+SUMMARY=$(
+  printf '%-24s %-6s %-14s %13s %10s %14s %16s %9s\n' System Input Tables Rows "Wall s" "rows/s" "Obj+FS rows/s" "vs PG"
+  for fmt in fits csv; do
+    r=$(rate "${SKY_ROWS[$fmt]}" "${SKY_SECS[$fmt]}"); o=$(rate "${SKY_OFS[$fmt]}" "${SKY_SECS[$fmt]}")
+    vs="-"; [[ $PG_DONE == 1 ]] && vs="$(ratio "$o" "$(rate "$PG_ROWS" "$PG_SECS")")x"
+    printf '%-24s %-6s %-14s %13s %10s %14s %16s %9s\n' "skyshard load" "${fmt^^}" "all ${#TABLES[@]}" \
+      "${SKY_ROWS[$fmt]}" "${SKY_SECS[$fmt]}" "$r" "$o" "$vs"
+  done
+  if [[ $PG_DONE == 1 ]]; then
+    printf '%-24s %-6s %-14s %13s %10s %14s %16s %9s\n' "PostgreSQL $PG_VERSION+q3c" CSV "Object+FS" \
+      "$PG_ROWS" "$PG_SECS" "$(rate "$PG_ROWS" "$PG_SECS")" "$(rate "$PG_ROWS" "$PG_SECS")" "1.00x"
+  fi
+)
+
+{
+  echo "### skyshard load benchmark, $START_DATE"
+  echo
+  echo "- Machine: $NPROC cores ($CPU_MODEL), $(hbytes $((MEM_KB * 1024))) RAM, $OS_NAME, kernel $(uname -r)."
+  echo "- Data: \`skyshard gen dp02 --objects $OBJECTS --epochs $EPOCHS --seed $SEED\`:" \
+       "$EXPECT_ALL rows ($(for t in "${TABLES[@]}"; do printf '%s %s, ' "$t" "${EXPECT[$t]}"; done | sed 's/, $//'));" \
+       "CSV $(hbytes "$CSV_BYTES") ($CSV_BYTES bytes, ${#CSV_FILES[@]} files), FITS $(hbytes "$FITS_BYTES") ($FITS_BYTES bytes, ${#FITS_FILES[@]} files)." \
+       "Generation (not timed): CSV ${GEN_NOTE[csv]}, FITS ${GEN_NOTE[fits]}."
+  echo "- I/O: $CACHE_NOTE."
+  echo "- Load average (1/5/15 min) before each run: skyshard CSV ${SKY_LOADAVG[csv]}, FITS ${SKY_LOADAVG[fits]}$([[ $PG_DONE == 1 ]] && echo ", PostgreSQL $PG_LOADAVG")."
+  echo
+  echo "| System | Input | Tables loaded | Rows | Wall s | rows/s | Object+ForcedSource rows/s | vs PostgreSQL |"
+  echo "|---|---|---|---:|---:|---:|---:|---:|"
+  for fmt in fits csv; do
+    o=$(rate "${SKY_OFS[$fmt]}" "${SKY_SECS[$fmt]}")
+    vs="-"; [[ $PG_DONE == 1 ]] && vs="$(ratio "$o" "$(rate "$PG_ROWS" "$PG_SECS")")x"
+    echo "| skyshard \`load\` | ${fmt^^} | all ${#TABLES[@]} | ${SKY_ROWS[$fmt]} | ${SKY_SECS[$fmt]} | $(human "$(rate "${SKY_ROWS[$fmt]}" "${SKY_SECS[$fmt]}")") | $(human "$o") | $vs |"
+  done
+  if [[ $PG_DONE == 1 ]]; then
+    echo "| PostgreSQL $PG_VERSION + q3c | CSV | Object, ForcedSource | $PG_ROWS | $PG_SECS | $(human "$(rate "$PG_ROWS" "$PG_SECS")") | $(human "$(rate "$PG_ROWS" "$PG_SECS")") | 1.00x |"
+  fi
+  echo
+  echo "- skyshard: one \`skyshard load\` per format into an empty data dir, wall time of the command" \
+       "(read, sort, ingest, publish; default --memory 1024 MB, one thread per core);" \
+       "store $(hbytes "${SKY_STORE[csv]}") (CSV), $(hbytes "${SKY_STORE[fits]}") (FITS)." \
+       "Object+ForcedSource rows/s divides those tables' rows by the same wall time (the other tables are small)."
+  if [[ $PG_DONE == 1 ]]; then
+    echo "- PostgreSQL: private cluster (initdb in a temporary directory, unix socket only), settings" \
+         "\`$PG_SETTINGS\`. Two parallel psql sessions, one per table: \`BEGIN; CREATE TABLE; COPY ... FROM 'file'" \
+         "WITH (FORMAT csv, HEADER true, FREEZE true)\` per file\`; COMMIT\`, then the index, then \`ANALYZE\`." \
+         "Object: COPY $PGO_COPY s, q3c index $PGO_INDEX s, ANALYZE $PGO_ANALYZE s;" \
+         "ForcedSource: COPY $PGF_COPY s, objectId index $PGF_INDEX s, ANALYZE $PGF_ANALYZE s;" \
+         "wall $PG_SECS s; tables + indexes $(hbytes "$PG_BYTES")."
+  else
+    echo "- PostgreSQL: skipped (--skip-pg)."
+  fi
+  echo "- Goals (issue): FITS >= 3 M rows/s: $(goal "$FITS_RATE" 3000000) ($(human "$FITS_RATE") rows/s);" \
+       "CSV >= 1.5 M rows/s: $(goal "$CSV_RATE" 1500000) ($(human "$CSV_RATE") rows/s)$(
+         if [[ $PG_DONE == 1 ]]; then
+           p=$(rate "$PG_ROWS" "$PG_SECS")
+           echo "; >= 5x PostgreSQL: FITS $(goal "$(ratio "$FITS_OFS_RATE" "$p")" 5) ($(ratio "$FITS_OFS_RATE" "$p")x), CSV $(goal "$(ratio "$CSV_OFS_RATE" "$p")" 5) ($(ratio "$CSV_OFS_RATE" "$p")x)"
+         fi)."
+} >"$WORKDIR/bench_load.md"
+
+echo
+echo "==== load benchmark summary ($OBJECTS objects x $EPOCHS epochs; $CACHE_NOTE) ===="
+echo "$SUMMARY"
+if [[ $PG_DONE == 1 ]]; then
+  printf 'PostgreSQL steps: Object COPY %s s, q3c index %s s, ANALYZE %s s | ForcedSource COPY %s s, objectId index %s s, ANALYZE %s s | wall %s s\n' \
+    "$PGO_COPY" "$PGO_INDEX" "$PGO_ANALYZE" "$PGF_COPY" "$PGF_INDEX" "$PGF_ANALYZE" "$PG_SECS"
+  echo "PostgreSQL settings: $PG_SETTINGS"
+fi
+echo
+echo "---- markdown (also in $WORKDIR/bench_load.md) ----"
+cat "$WORKDIR/bench_load.md"
+echo "----"
+log "OK"

@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""End-to-end tests of the `skyshard` command: gen -> load -> releases -> drop, in CSV and FITS,
+with the row counts checked against the generated files themselves (counted here, not by
+skyshard), and the command's error behaviour (exit codes, messages).
+
+Usage: test_cli.py PATH/TO/skyshard
+"""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+BINARY = None
+
+
+def run(*args, check=True):
+    p = subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=300)
+    if check and p.returncode != 0:
+        raise AssertionError(f"skyshard {' '.join(args)} failed ({p.returncode}):\n{p.stderr}")
+    return p
+
+
+def csv_rows(pattern):
+    n = 0
+    for f in glob.glob(pattern):
+        with open(f, "rb") as fh:
+            n += sum(1 for _ in fh) - 1  # minus the header
+    return n
+
+
+class CliTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="skyshard-cli-")
+        cls.csv = os.path.join(cls.tmp, "csv")
+        cls.fits = os.path.join(cls.tmp, "fits")
+        run("gen", "dp02", "--out", cls.csv, "--objects", "3000", "--epochs", "4", "--seed", "9")
+        run("gen", "dp02", "--out", cls.fits, "--objects", "3000", "--epochs", "4", "--seed", "9",
+            "--format", "fits")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def releases(self, data):
+        return json.loads(run("releases", "--data", data, "--json").stdout)
+
+    def test_csv_and_fits_load_the_same_rows(self):
+        expected = {
+            "Object": csv_rows(os.path.join(self.csv, "object-*.csv")),
+            "ForcedSource": csv_rows(os.path.join(self.csv, "forcedsource-*.csv")),
+            "CcdVisit": csv_rows(os.path.join(self.csv, "ccdvisit.csv")),
+            "DiaObject": csv_rows(os.path.join(self.csv, "diaobject-*.csv")),
+            "DiaSource": csv_rows(os.path.join(self.csv, "diasource-*.csv")),
+        }
+        self.assertEqual(expected["Object"], 3000)
+        self.assertEqual(expected["ForcedSource"], 12000)
+        for name, src in (("csv", self.csv), ("fits", self.fits)):
+            data = os.path.join(self.tmp, "data-" + name)
+            out = run("load", "--data", data, os.path.join(src, "manifest.yaml")).stdout
+            self.assertIn("loaded dp02_dc2_catalogs", out)
+            rels = self.releases(data)
+            self.assertEqual([r["name"] for r in rels], ["dp02_dc2_catalogs"])
+            got = {t["name"]: t["rows"] for t in rels[0]["tables"]}
+            self.assertEqual(got, expected, name)
+            kinds = {t["name"]: t["kind"] for t in rels[0]["tables"]}
+            self.assertEqual(kinds["Object"], "spatial")
+            self.assertEqual(kinds["ForcedSource"], "child")
+            self.assertEqual(kinds["CcdVisit"], "plain")
+            text = run("releases", "--data", data).stdout
+            self.assertIn("ForcedSource", text)
+            self.assertIn(str(expected["ForcedSource"]), text)
+
+    def test_replace_and_drop(self):
+        data = os.path.join(self.tmp, "data-replace")
+        manifest = os.path.join(self.csv, "manifest.yaml")
+        run("load", "--data", data, manifest)
+        first = self.releases(data)[0]["version"]
+        again = run("load", "--data", data, manifest, check=False)
+        self.assertEqual(again.returncode, 1)
+        self.assertIn("--replace", again.stderr)
+        run("load", "--data", data, manifest, "--replace")
+        self.assertEqual(self.releases(data)[0]["version"], first + 1)
+        self.assertEqual(len([d for d in os.listdir(data) if ".v" in d]), 1)
+        run("drop", "--data", data, "dp02_dc2_catalogs")
+        self.assertEqual(self.releases(data), [])
+        missing = run("drop", "--data", data, "dp02_dc2_catalogs", check=False)
+        self.assertEqual(missing.returncode, 1)
+        self.assertIn("no release", missing.stderr)
+
+    def test_usage_errors_exit_2_with_a_hint(self):
+        for args in (["load"], ["load", "--data"], ["releases"], ["frobnicate"],
+                     ["load", "--data", "/tmp/x", "--bogus", "m.yaml"],
+                     ["gen", "dp03", "--out", "/tmp/x", "--objects", "1"],
+                     ["gen", "dp02", "--out", "/tmp/x", "--objects", "many"]):
+            p = run(*args, check=False)
+            self.assertEqual(p.returncode, 2, args)
+            self.assertTrue(p.stderr.strip(), args)
+
+    def test_runtime_errors_exit_1_with_a_message(self):
+        p = run("load", "--data", os.path.join(self.tmp, "d"), "/nonexistent/manifest.yaml",
+                check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("NotFound", p.stderr)
+        self.assertIn("/nonexistent/manifest.yaml", p.stderr)
+        p = run("releases", "--data", "/nonexistent/data", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("does not exist", p.stderr)
+        p = run("gen", "dp02", "--out", os.path.join(self.tmp, "g"), "--objects", "0",
+                check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("objects", p.stderr)
+
+
+if __name__ == "__main__":
+    BINARY = sys.argv.pop(1)
+    unittest.main(verbosity=2)
