@@ -11,7 +11,6 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <exception>
 #include <utility>
 
 #include "indexing/internal/sphere_geometry.h"
@@ -35,7 +34,7 @@ using indexing_internal::Vec3;
 
 using HealpixBase = T_Healpix_Base<int64>;
 
-// Coarsest pixel allowed in a query and the oversampling used for the inclusive test. Healpix
+// Finest order a cover query may use, and the oversampling of its inclusive test. Healpix
 // compares cosines of pixel-centre distances; the finest test order (20 + 2) keeps those
 // distances >= ~3e-7 rad, where a double cosine still resolves ~1e-9 rad.
 constexpr int kMaxQueryOrder = 20;
@@ -315,8 +314,8 @@ std::vector<IndexRange> Box::Cover() const {
         continue;
       }
       if (o < fine_order && !whole) {
-        // Not yet decided: refine, as Healpix's oversampling does, to drop pixels that only
-        // graze the box's circumscribing slack.
+        // Not yet decided: refine, as Healpix's oversampling does. Sub-pixels have a smaller
+        // reach, so this drops pixels that passed only because they are large.
         for (int64 c = 3; c >= 0; --c) stack.emplace_back(4 * pix + c, o + 1);
         continue;
       }

@@ -243,7 +243,7 @@ Status LoadFile(TableLoad* load, size_t file_index, RunBuilder* rows, RunBuilder
 
   const std::string prefix = keys::RowPrefix(def.id);
   const std::string index_prefix = keys::IndexPrefix(def.id);
-  std::string key, value, index_value;
+  std::string key, value, index_value, index_key;
   ColumnBatch batch;
   uint64_t row_number = 0;
   uint64_t last_bytes = 0;
@@ -314,9 +314,9 @@ Status LoadFile(TableLoad* load, size_t file_index, RunBuilder* rows, RunBuilder
       encoder.Encode(batch, column_map, r, &value);
       rows->Add(key, value);
       if (index != nullptr) {
-        std::string ik = index_prefix;
-        keys::PutI64(&ik, pk);
-        index->Add(ik, index_value);
+        index_key.assign(index_prefix);
+        keys::PutI64(&index_key, pk);
+        index->Add(index_key, index_value);
       }
       ++*rows_out;
     }

@@ -25,7 +25,13 @@ constexpr size_t kHeader = 6;  // u16 key length + u32 value length
 
 std::atomic<uint64_t> g_run_counter{0};
 
-uint64_t OrderBytes(const char* key) { return keys::GetU64(key + keys::kPrefixSize); }
+// Big-endian value of up to 8 key bytes from `at`, zero-padded: a prefix of the key order.
+uint64_t OrderBytes(std::string_view key, size_t at) {
+  if (key.size() >= at + 8) return keys::GetU64(key.data() + at);
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) v = (v << 8) | (at + i < key.size() ? static_cast<uint8_t>(key[at + i]) : 0);
+  return v;
+}
 
 std::string Errno(const std::string& what, const std::string& path) {
   return what + " " + path + ": " + std::strerror(errno);
@@ -140,8 +146,8 @@ RunBuilder::RunBuilder(RunSet* set, std::string tmp_dir)
 RunBuilder::~RunBuilder() = default;
 
 void RunBuilder::Add(std::string_view key, std::string_view value) {
-  entries_.push_back(
-      Entry{OrderBytes(key.data()), static_cast<uint32_t>(data_.size()), 0});
+  entries_.push_back(Entry{OrderBytes(key, keys::kPrefixSize),
+                           OrderBytes(key, keys::kPrefixSize + 8), data_.size()});
   char header[kHeader];
   const auto klen = static_cast<uint16_t>(key.size());
   const auto vlen = static_cast<uint32_t>(value.size());
@@ -161,7 +167,8 @@ Status RunBuilder::Flush() {
     return std::string_view(base + e.offset + kHeader, klen);
   };
   std::sort(entries_.begin(), entries_.end(), [&](const Entry& a, const Entry& b) {
-    if (a.order != b.order) return a.order < b.order;
+    if (a.order_hi != b.order_hi) return a.order_hi < b.order_hi;
+    if (a.order_lo != b.order_lo) return a.order_lo < b.order_lo;
     return key_of(a) < key_of(b);
   });
   RunFile run;

@@ -58,10 +58,12 @@ class RunBuilder {
   Status Flush();
 
  private:
+  // Key bytes [5, 21) as two big-endian integers decide almost every comparison (the
+  // spatial index, then the parent or row key) without touching the record.
   struct Entry {
-    uint64_t order;   // key bytes [5, 13) big-endian: decides most comparisons
-    uint32_t offset;  // of the record in data_
-    uint32_t unused;
+    uint64_t order_hi;
+    uint64_t order_lo;
+    uint64_t offset;  // of the record in data_
   };
   RunSet* set_;
   std::string tmp_dir_;

@@ -9,10 +9,10 @@ loads the files as they are). Identifiers are double-quoted to keep their mixed 
 "Object", "objectId".
 
 Usage:
-  pg_schema.py MANIFEST.yaml [--tables Object,ForcedSource]      # CREATE TABLE statements
-  pg_schema.py MANIFEST.yaml --list-tables                       # the manifest's tables
-  pg_schema.py MANIFEST.yaml --files TABLE                        # TABLE's CSV files,
-                                                                  # absolute paths, one a line
+  pg_schema.py MANIFEST.yaml [--tables Object,ForcedSource]   # CREATE TABLE statements
+  pg_schema.py MANIFEST.yaml --list-tables                    # the manifest's tables
+  pg_schema.py MANIFEST.yaml --files TABLE                    # TABLE's CSV files, absolute
+                                                              # paths, one a line
 Exit status 2 on any mismatch (unknown datatype, a CSV column missing from the schema,
 a schema column missing from the CSV, no files for a table).
 """

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <limits>
@@ -243,6 +245,105 @@ TEST_F(CsvReaderTest, HeaderOnlyFileHasNoRows) {
   auto t = ReadAll(reader->get(), {T(DataType::kDouble), T(DataType::kDouble)}, 10);
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->rows, 0u);
+}
+
+// Doubles in many spellings must come out as exactly the double strtod gives, whichever of the
+// reader's parsers (the single-pass one for plain records, the general one for records with
+// blanks or quotes) handles them.
+TEST_F(CsvReaderTest, DoublesMatchStrtodExactly) {
+  std::mt19937_64 rng(7);
+  std::vector<std::string> texts = {"0",
+                                    "-0",
+                                    "0.0",
+                                    "-0.000",
+                                    "5.",
+                                    ".5",
+                                    "-.25",
+                                    "9007199254740993",
+                                    "1.7976931348623157e308",
+                                    "4.9e-324",
+                                    "2.2250738585072014e-308",
+                                    "123456789012345678901234",
+                                    "0.00000000000000000000000123",
+                                    "12345678.12345678",
+                                    "1234567890123456789",
+                                    "12345678901234567890",
+                                    "99999999.99999999",
+                                    "0.1000000000000000055511151231257827"};
+  const char* formats[] = {"%.17g", "%.6f", "%.3e", "%.12f", "%.0f", "%.9f", "%g"};
+  for (int i = 0; i < 6000; ++i) {
+    double magnitude = std::ldexp(1.0, static_cast<int>(rng() % 120) - 60);
+    double v = (static_cast<double>(rng() % 2000001) - 1000000.0) / 1000000.0 * magnitude;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, formats[rng() % 7], v);
+    texts.push_back(buf);
+  }
+  std::string csv = "plain,padded,quoted\n";
+  for (const std::string& t : texts) csv += t + ", " + t + " ,\"" + t + "\"\n";
+  std::string path = WriteFile("doubles.csv", csv);
+  auto reader = OpenTableReader(path);
+  ASSERT_TRUE(reader.ok());
+  auto t = ReadAll(reader->get(),
+                   {T(DataType::kDouble), T(DataType::kDouble), T(DataType::kDouble)}, 1000);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_EQ(t->rows, texts.size());
+  for (size_t r = 0; r < texts.size(); ++r) {
+    const double expected = std::strtod(texts[r].c_str(), nullptr);
+    for (int c = 0; c < 3; ++c) {
+      const double got = t->columns[c].doubles[r];
+      ASSERT_EQ(std::memcmp(&got, &expected, sizeof got), 0)
+          << "text " << texts[r] << " column " << c << ": got " << got;
+    }
+  }
+}
+
+// Records that the single-pass parser gives up on halfway (after storing some columns) must
+// come out exactly as if the general parser had read them from the start.
+TEST_F(CsvReaderTest, FallbackFromSinglePassKeepsColumnsAligned) {
+  std::string path = WriteFile("mixed.csv",
+                               "id,x,name,ok\n"
+                               "1,1.5,a,true\n"
+                               "2, 2.5,b,false\n"   // blank before a number
+                               "3,3.5,c,+1\n"       // not a boolean spelling the fast path knows
+                               "4,4.5,\"d,e\",1\n"  // quotes
+                               "5,+5.5,f,0\n"       // '+'
+                               "6,6.5,g,yes\r\n"
+                               "7,,,\n"
+                               "8,8.5,h,no\n");
+  auto reader = OpenTableReader(path);
+  ASSERT_TRUE(reader.ok());
+  auto t = ReadAll(
+      reader->get(),
+      {T(DataType::kBigInt), T(DataType::kDouble), T(DataType::kVarChar), T(DataType::kBoolean)},
+      100);
+  ASSERT_FALSE(t.ok());  // "+1" is not a boolean, whichever parser sees it
+  ExpectError(t.status(), StatusCode::kInvalidArgument,
+              {"mixed.csv:4: column ok: '+1' is not a boolean"});
+
+  std::string fixed = WriteFile("mixed2.csv",
+                                "id,x,name,ok\n"
+                                "1,1.5,a,true\n"
+                                "2, 2.5,b,false\n"
+                                "4,4.5,\"d,e\",1\n"
+                                "5,+5.5,f,0\n"
+                                "6,6.5,g,yes\r\n"
+                                "7,,,\n"
+                                "8,8.5,h,no\n");
+  reader = OpenTableReader(fixed);
+  ASSERT_TRUE(reader.ok());
+  t = ReadAll(
+      reader->get(),
+      {T(DataType::kBigInt), T(DataType::kDouble), T(DataType::kVarChar), T(DataType::kBoolean)},
+      100);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->columns[0].ints, (std::vector<int64_t>{1, 2, 4, 5, 6, 7, 8}));
+  EXPECT_EQ(t->columns[1].doubles, (std::vector<double>{1.5, 2.5, 4.5, 5.5, 6.5, 0, 8.5}));
+  EXPECT_EQ(t->columns[1].nulls, (std::vector<uint8_t>{0, 0, 0, 0, 0, 1, 0}));
+  EXPECT_EQ(t->columns[2].strings, (std::vector<std::string>{"a", "b", "d,e", "f", "g", "", "h"}));
+  EXPECT_EQ(t->columns[2].nulls, (std::vector<uint8_t>{0, 0, 0, 0, 0, 1, 0}));
+  EXPECT_EQ(t->columns[3].ints, (std::vector<int64_t>{1, 0, 1, 0, 1, 0, 0}));
+  EXPECT_EQ(t->columns[3].nulls, (std::vector<uint8_t>{0, 0, 0, 0, 0, 1, 0}));
+  EXPECT_EQ(t->where.back(), fixed + ":8");
 }
 
 struct CsvErrorCase {
