@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-./scripts/build.sh build
+./scripts/build.sh build -DSKYSHARD_WERROR=ON
 (cd build && ctest --output-on-failure -j "$(nproc)")
-./scripts/build.sh build-asan -DSKYSHARD_SANITIZE=ON
+./scripts/build.sh build-asan -DSKYSHARD_SANITIZE=ON -DSKYSHARD_WERROR=ON
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure -j "$(nproc)" -L unit)
 ./tests/bench/bench_load.sh --tiny

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -271,6 +272,43 @@ TEST(LoaderKillTest, KillNineAtAnyMomentLeavesPublishedReleasesIntact) {
     }
   }
   EXPECT_GE(killed_midway, 4);
+  fs::remove_all(src);
+  fs::remove_all(data);
+}
+
+// A write that fails part-way (here: the file-size limit, as a full disk would) fails the load
+// with an I/O error naming the file, publishes nothing and leaves no debris.
+TEST(LoaderDiskFullTest, FailedWritesLeaveNothingBehind) {
+  const std::string src = TempDir("full-src"), data = TempDir("full-data");
+  auto rel = MakeTestRelease(src, 40000, 4, 8, 2);
+  const std::string err = src + "/stderr.txt";
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);  // the write returns EFBIG instead of killing the process
+    struct rlimit limit = {1 << 20, 1 << 20};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    int fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 2);
+    int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 1);
+    ::execl(SKYSHARD_BINARY, SKYSHARD_BINARY, "load", "--data", data.c_str(),
+            rel.manifest.c_str(), "--memory", "64", nullptr);
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  std::ifstream in(err);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_NE(ss.str().find("IOError"), std::string::npos) << ss.str();
+  EXPECT_NE(ss.str().find(data), std::string::npos) << "the message names no file: " << ss.str();
+  auto dir = DataDir::Open(data, false);
+  ASSERT_TRUE(dir.ok());
+  EXPECT_TRUE((*dir)->List()->empty());
+  EXPECT_FALSE(fs::exists(data + "/staging/testrel.load"));
   fs::remove_all(src);
   fs::remove_all(data);
 }
