@@ -119,7 +119,7 @@ enum class Kind { kBoolean, kInt, kLong, kFloat, kDouble, kChar, kTimestamp };
 
 struct ColumnSpec {
   std::string name;
-  Kind kind;
+  Kind kind = Kind::kDouble;
   std::string unit;  // fits:tunit, "" for none
   std::string ucd;   // ivoa:ucd, "" for none
   std::string description;
@@ -130,7 +130,7 @@ struct ColumnSpec {
 struct ForeignKeySpec {
   std::string name;
   std::string description;
-  std::string column;      // in this table
+  std::string column;  // in this table
   std::string ref_table;
   std::string ref_column;
 };
@@ -151,8 +151,15 @@ constexpr int kTimestampChars = 26;  // "2023-05-01T03:04:05.123456"
 
 ColumnSpec Col(std::string name, Kind kind, std::string unit, std::string ucd,
                std::string description, bool principal = false, int length = 0) {
-  return ColumnSpec{std::move(name), kind,      std::move(unit), std::move(ucd),
-                    std::move(description), principal, length};
+  ColumnSpec c;
+  c.name = std::move(name);
+  c.kind = kind;
+  c.unit = std::move(unit);
+  c.ucd = std::move(ucd);
+  c.description = std::move(description);
+  c.principal = principal;
+  c.length = length;
+  return c;
 }
 
 std::string BandName(int b) { return std::string(1, kBands[static_cast<size_t>(b)]); }
@@ -161,8 +168,9 @@ std::string BandName(int b) { return std::string(1, kBands[static_cast<size_t>(b
 TableSpec ObjectSpec() {
   TableSpec t;
   t.name = "Object";
-  t.description = "Astronomical objects detected on the deep coadds, with forced photometry in "
-                  "all six bands (synthetic).";
+  t.description =
+      "Astronomical objects detected on the deep coadds, with forced photometry in "
+      "all six bands (synthetic).";
   t.primary_key = "objectId";
   t.table_index = 10;
   t.file_stem = "object";
@@ -170,8 +178,7 @@ TableSpec ObjectSpec() {
   c.push_back(Col("objectId", Kind::kLong, "", "meta.id;src;meta.main",
                   "Identifier of the object, unique in the release.", true));
   c.push_back(Col("coord_ra", Kind::kDouble, "deg", "pos.eq.ra;meta.main",
-                  "ICRS right ascension of the object centroid, used for spatial indexing.",
-                  true));
+                  "ICRS right ascension of the object centroid, used for spatial indexing.", true));
   c.push_back(Col("coord_dec", Kind::kDouble, "deg", "pos.eq.dec;meta.main",
                   "ICRS declination of the object centroid, used for spatial indexing.", true));
   c.push_back(Col("tract", Kind::kLong, "", "meta.id;obs.field",
@@ -181,8 +188,8 @@ TableSpec ObjectSpec() {
   c.push_back(Col("detect_isPrimary", Kind::kBoolean, "", "",
                   "True for the primary, deduplicated measurement of a source.", true));
   c.push_back(Col("refBand", Kind::kChar, "", "meta.id;instr.filter;meta.main",
-                  "Band whose coadd measurements seeded the multi-band forced photometry.",
-                  false, 1));
+                  "Band whose coadd measurements seeded the multi-band forced photometry.", false,
+                  1));
   c.push_back(Col("refExtendedness", Kind::kDouble, "", "",
                   "1 for an extended source, 0 for a point source, in the reference band.", true));
   c.push_back(Col("refFwhm", Kind::kDouble, "", "",
@@ -201,14 +208,14 @@ TableSpec ObjectSpec() {
     c.push_back(Col(p + "psfFlux", Kind::kDouble, "nJy", "",
                     "PSF-model flux forced on the " + band + "-band coadd; may be negative.",
                     true));
-    c.push_back(Col(p + "psfFluxErr", Kind::kDouble, "nJy", "",
-                    "Uncertainty of " + p + "psfFlux.", true));
+    c.push_back(
+        Col(p + "psfFluxErr", Kind::kDouble, "nJy", "", "Uncertainty of " + p + "psfFlux.", true));
     c.push_back(Col(p + "psfFlux_flag", Kind::kBoolean, "", "",
                     "Set when the " + band + "-band PSF flux measurement failed."));
     c.push_back(Col(p + "cModelFlux", Kind::kDouble, "nJy", "",
                     "Composite-model flux forced on the " + band + "-band coadd."));
-    c.push_back(Col(p + "cModelFluxErr", Kind::kDouble, "nJy", "",
-                    "Uncertainty of " + p + "cModelFlux."));
+    c.push_back(
+        Col(p + "cModelFluxErr", Kind::kDouble, "nJy", "", "Uncertainty of " + p + "cModelFlux."));
   }
   return t;
 }
@@ -216,16 +223,17 @@ TableSpec ObjectSpec() {
 TableSpec ForcedSourceSpec() {
   TableSpec t;
   t.name = "ForcedSource";
-  t.description = "Forced PSF photometry of every Object on single-epoch visit images and their "
-                  "difference images (synthetic).";
+  t.description =
+      "Forced PSF photometry of every Object on single-epoch visit images and their "
+      "difference images (synthetic).";
   t.primary_key = "forcedSourceId";
   t.table_index = 30;
   t.file_stem = "forcedsource";
   auto& c = t.columns;
   c.push_back(Col("forcedSourceId", Kind::kLong, "", "meta.id;meta.main",
                   "Identifier of the forced measurement, unique in the release.", true));
-  c.push_back(Col("objectId", Kind::kLong, "", "meta.id",
-                  "The measured Object (Object.objectId).", true));
+  c.push_back(
+      Col("objectId", Kind::kLong, "", "meta.id", "The measured Object (Object.objectId).", true));
   c.push_back(Col("ccdVisitId", Kind::kLong, "", "meta.id;obs.image",
                   "The visit image measured (CcdVisit.ccdVisitId).", true));
   c.push_back(Col("band", Kind::kChar, "", "meta.id;instr.filter",
@@ -235,8 +243,7 @@ TableSpec ForcedSourceSpec() {
   c.push_back(Col("coord_dec", Kind::kDouble, "deg", "pos.eq.dec;meta.main",
                   "Declination of the Object, copied for spatial indexing."));
   c.push_back(Col("psfFlux", Kind::kDouble, "nJy", "phot.flux",
-                  "PSF flux forced at the Object's position on the calibrated visit image.",
-                  true));
+                  "PSF flux forced at the Object's position on the calibrated visit image.", true));
   c.push_back(Col("psfFluxErr", Kind::kDouble, "nJy", "stat.error;phot.flux",
                   "Uncertainty of psfFlux.", true));
   c.push_back(Col("psfFlux_flag", Kind::kBoolean, "", "meta.code.qual",
@@ -247,8 +254,8 @@ TableSpec ForcedSourceSpec() {
                   "Uncertainty of psfDiffFlux.", true));
   c.push_back(Col("detect_isPrimary", Kind::kBoolean, "", "meta.code.qual",
                   "Copy of the Object's detect_isPrimary.", true));
-  t.foreign_keys.push_back({"Obj_FS", "Each forced measurement belongs to one Object.",
-                            "objectId", "Object", "objectId"});
+  t.foreign_keys.push_back({"Obj_FS", "Each forced measurement belongs to one Object.", "objectId",
+                            "Object", "objectId"});
   t.foreign_keys.push_back({"CcdV_FS", "Each forced measurement was made on one CCD image.",
                             "ccdVisitId", "CcdVisit", "ccdVisitId"});
   return t;
@@ -257,8 +264,9 @@ TableSpec ForcedSourceSpec() {
 TableSpec CcdVisitSpec() {
   TableSpec t;
   t.name = "CcdVisit";
-  t.description = "One row per CCD image of a visit: when, where and in which band it was taken, "
-                  "and its observing conditions (synthetic).";
+  t.description =
+      "One row per CCD image of a visit: when, where and in which band it was taken, "
+      "and its observing conditions (synthetic).";
   t.primary_key = "ccdVisitId";
   t.table_index = 80;
   t.file_stem = "ccdvisit";
@@ -284,12 +292,12 @@ TableSpec CcdVisitSpec() {
                   "Photometric zero point at the CCD centre."));
   c.push_back(Col("seeing", Kind::kDouble, "arcsec", "instr.obsty.seeing",
                   "Mean FWHM of the point-spread function.", true));
-  c.push_back(Col("skyRotation", Kind::kDouble, "deg", "pos.posAng",
-                  "Rotation of the camera on the sky."));
-  c.push_back(Col("expTime", Kind::kDouble, "s", "time.duration;obs.exposure",
-                  "Exposure duration.", true));
-  c.push_back(Col("expMidpt", Kind::kTimestamp, "", "",
-                  "Middle of the exposure (TAI), as a timestamp."));
+  c.push_back(
+      Col("skyRotation", Kind::kDouble, "deg", "pos.posAng", "Rotation of the camera on the sky."));
+  c.push_back(
+      Col("expTime", Kind::kDouble, "s", "time.duration;obs.exposure", "Exposure duration.", true));
+  c.push_back(
+      Col("expMidpt", Kind::kTimestamp, "", "", "Middle of the exposure (TAI), as a timestamp."));
   c.push_back(Col("expMidptMJD", Kind::kDouble, "d", "time.epoch;obs.exposure",
                   "Middle of the exposure (TAI), as a Modified Julian Date.", true));
   c.push_back(Col("obsStart", Kind::kTimestamp, "", "time.start;obs.exposure",
@@ -302,8 +310,9 @@ TableSpec CcdVisitSpec() {
 TableSpec DiaObjectSpec() {
   TableSpec t;
   t.name = "DiaObject";
-  t.description = "Variable objects found on difference images, with light-curve statistics "
-                  "per band computed from their DiaSources (synthetic).";
+  t.description =
+      "Variable objects found on difference images, with light-curve statistics "
+      "per band computed from their DiaSources (synthetic).";
   t.primary_key = "diaObjectId";
   t.table_index = 40;
   t.file_stem = "diaobject";
@@ -320,8 +329,8 @@ TableSpec DiaObjectSpec() {
     const std::string band = BandName(b);
     const std::string p = band + "PSFlux";
     const std::string of = " of the " + band + "-band DiaSource PSF fluxes";
-    c.push_back(Col(p + "Mean", Kind::kDouble, "", "", "Inverse-variance weighted mean" + of +
-                    "; NULL without data.", true));
+    c.push_back(Col(p + "Mean", Kind::kDouble, "", "",
+                    "Inverse-variance weighted mean" + of + "; NULL without data.", true));
     c.push_back(Col(p + "MeanErr", Kind::kDouble, "", "", "Standard error of " + p + "Mean."));
     c.push_back(Col(p + "Sigma", Kind::kDouble, "", "",
                     "Sample standard deviation" + of + "; NULL with fewer than two."));
@@ -334,8 +343,9 @@ TableSpec DiaObjectSpec() {
     c.push_back(Col(p + "StetsonJ", Kind::kDouble, "", "",
                     "Stetson J variability index" + of + "; NULL with fewer than two."));
     c.push_back(Col(band + "TOTFluxMean", Kind::kDouble, "", "",
-                    "Weighted mean " + band + "-band flux measured on the direct images at the "
-                    "DiaSource positions."));
+                    "Weighted mean " + band +
+                        "-band flux measured on the direct images at the "
+                        "DiaSource positions."));
     c.push_back(Col(band + "TOTFluxMeanErr", Kind::kDouble, "", "",
                     "Standard error of " + band + "TOTFluxMean."));
   }
@@ -345,8 +355,9 @@ TableSpec DiaObjectSpec() {
 TableSpec DiaSourceSpec() {
   TableSpec t;
   t.name = "DiaSource";
-  t.description = "Detections on difference images, each associated with a DiaObject "
-                  "(synthetic).";
+  t.description =
+      "Detections on difference images, each associated with a DiaObject "
+      "(synthetic).";
   t.primary_key = "diaSourceId";
   t.table_index = 50;
   t.file_stem = "diasource";
@@ -357,14 +368,14 @@ TableSpec DiaSourceSpec() {
                   "The DiaObject this detection belongs to (DiaObject.diaObjectId).", true));
   c.push_back(Col("ccdVisitId", Kind::kLong, "", "meta.id;obs.image",
                   "The CCD image of the detection (CcdVisit.ccdVisitId).", true));
-  c.push_back(Col("filterName", Kind::kChar, "", "", "Band of the detection (one of ugrizy).",
-                  true, 1));
+  c.push_back(
+      Col("filterName", Kind::kChar, "", "", "Band of the detection (one of ugrizy).", true, 1));
   c.push_back(Col("midPointTai", Kind::kDouble, "d", "time.epoch;obs.exposure",
                   "Middle of the exposure (TAI, MJD).", true));
-  c.push_back(Col("ra", Kind::kDouble, "deg", "pos.eq.ra", "Right ascension of the detection.",
-                  true));
-  c.push_back(Col("decl", Kind::kDouble, "deg", "pos.eq.dec", "Declination of the detection.",
-                  true));
+  c.push_back(
+      Col("ra", Kind::kDouble, "deg", "pos.eq.ra", "Right ascension of the detection.", true));
+  c.push_back(
+      Col("decl", Kind::kDouble, "deg", "pos.eq.dec", "Declination of the detection.", true));
   c.push_back(Col("x", Kind::kDouble, "pixel", "", "Column of the centroid on the CCD."));
   c.push_back(Col("y", Kind::kDouble, "pixel", "", "Row of the centroid on the CCD."));
   c.push_back(Col("psFlux", Kind::kDouble, "nJy", "",
@@ -374,10 +385,10 @@ TableSpec DiaSourceSpec() {
   c.push_back(Col("totFlux", Kind::kDouble, "nJy", "",
                   "PSF flux forced at the detection on the direct (calibrated) image."));
   c.push_back(Col("totFluxErr", Kind::kDouble, "nJy", "", "Uncertainty of totFlux."));
-  t.foreign_keys.push_back({"DiaO_DiaS", "Each detection belongs to one DiaObject.",
-                            "diaObjectId", "DiaObject", "diaObjectId"});
-  t.foreign_keys.push_back({"CcdV_DiaS", "Each detection was made on one CCD image.",
-                            "ccdVisitId", "CcdVisit", "ccdVisitId"});
+  t.foreign_keys.push_back({"DiaO_DiaS", "Each detection belongs to one DiaObject.", "diaObjectId",
+                            "DiaObject", "diaObjectId"});
+  t.foreign_keys.push_back({"CcdV_DiaS", "Each detection was made on one CCD image.", "ccdVisitId",
+                            "CcdVisit", "ccdVisitId"});
   return t;
 }
 
@@ -675,13 +686,27 @@ class FitsFile final : public TableFile {
       ttype[i] = c.name;
       tunit[i] = c.unit;
       switch (c.kind) {
-        case Kind::kBoolean: tform[i] = "L"; break;
-        case Kind::kInt: tform[i] = "J"; break;
-        case Kind::kLong: tform[i] = "K"; break;
-        case Kind::kFloat: tform[i] = "E"; break;
-        case Kind::kDouble: tform[i] = "D"; break;
-        case Kind::kChar: tform[i] = std::to_string(c.length) + "A"; break;
-        case Kind::kTimestamp: tform[i] = std::to_string(kTimestampChars) + "A"; break;
+        case Kind::kBoolean:
+          tform[i] = "L";
+          break;
+        case Kind::kInt:
+          tform[i] = "J";
+          break;
+        case Kind::kLong:
+          tform[i] = "K";
+          break;
+        case Kind::kFloat:
+          tform[i] = "E";
+          break;
+        case Kind::kDouble:
+          tform[i] = "D";
+          break;
+        case Kind::kChar:
+          tform[i] = std::to_string(c.length) + "A";
+          break;
+        case Kind::kTimestamp:
+          tform[i] = std::to_string(kTimestampChars) + "A";
+          break;
       }
     }
     // cfitsio takes non-const char* arrays; it does not modify them.
@@ -811,8 +836,7 @@ class TableOutput {
       : spec_(spec),
         dir_(std::move(dir)),
         format_(std::move(format)),
-        rows_per_file_(spec->single_file ? std::numeric_limits<int64_t>::max()
-                                         : rows_per_file) {}
+        rows_per_file_(spec->single_file ? std::numeric_limits<int64_t>::max() : rows_per_file) {}
 
   // The manifest glob for this table's files.
   std::string Pattern() const {
@@ -863,7 +887,9 @@ class TableOutput {
     }
     ++files_;
     rows_in_file_ = 0;
-    return file_->Open((fs::path(dir_) / name).string(), *spec_);
+    Status s = file_->Open((fs::path(dir_) / name).string(), *spec_);
+    if (!s.ok()) file_.reset();
+    return s;
   }
 
   Status CloseCurrent() {
@@ -897,13 +923,20 @@ std::string Quoted(std::string_view s) {
 
 std::string_view FelisType(Kind kind) {
   switch (kind) {
-    case Kind::kBoolean: return "boolean";
-    case Kind::kInt: return "int";
-    case Kind::kLong: return "long";
-    case Kind::kFloat: return "float";
-    case Kind::kDouble: return "double";
-    case Kind::kChar: return "char";
-    case Kind::kTimestamp: return "timestamp";
+    case Kind::kBoolean:
+      return "boolean";
+    case Kind::kInt:
+      return "int";
+    case Kind::kLong:
+      return "long";
+    case Kind::kFloat:
+      return "float";
+    case Kind::kDouble:
+      return "double";
+    case Kind::kChar:
+      return "char";
+    case Kind::kTimestamp:
+      return "timestamp";
   }
   return "double";
 }
@@ -914,9 +947,10 @@ std::string SchemaYaml(const std::vector<const TableSpec*>& tables) {
   y += "name: dp02_dc2_catalogs\n";
   y += "\"@id\": \"#dp02_dc2_catalogs\"\n";
   y += "description: " +
-       Quoted("Synthetic test release shaped like Rubin Data Preview 0.2: the tables, column "
-              "names, types, units and UCDs follow DP0.2, the values are simulated by "
-              "`skyshard gen dp02`.") +
+       Quoted(
+           "Synthetic test release shaped like Rubin Data Preview 0.2: the tables, column "
+           "names, types, units and UCDs follow DP0.2, the values are simulated by "
+           "`skyshard gen dp02`.") +
        "\n";
   y += "tables:\n";
   for (const TableSpec* t : tables) {
@@ -1064,8 +1098,8 @@ struct Hole {
 
 // Empty regions, listed in docs/demo-data.md (tests rely on them being empty). They keep clear
 // of the poles and of RA 0, where the edge-case objects live.
-constexpr std::array<Hole, 3> kHoles = {{{45.0, 30.0, 7.0}, {200.0, -35.0, 10.0},
-                                         {120.0, 60.0, 5.0}}};
+constexpr std::array<Hole, 3> kHoles = {
+    {{45.0, 30.0, 7.0}, {200.0, -35.0, 10.0}, {120.0, 60.0, 5.0}}};
 
 struct Cluster {
   double ra, dec, sigma;  // degrees
@@ -1130,10 +1164,9 @@ class SkyModel {
         *in_plane = true;
       } else {
         const double w = rng->Uniform();
-        auto it = std::lower_bound(clusters_.begin(), clusters_.end(), w,
-                                   [](const Cluster& c, double x) {
-                                     return c.cumulative_weight < x;
-                                   });
+        auto it =
+            std::lower_bound(clusters_.begin(), clusters_.end(), w,
+                             [](const Cluster& c, double x) { return c.cumulative_weight < x; });
         if (it == clusters_.end()) --it;
         Offset(it->ra, it->dec, it->sigma * rng->Normal(), it->sigma * rng->Normal(), ra, dec);
       }
@@ -1177,8 +1210,8 @@ constexpr int64_t kFirstVisitId = 200000;
 struct Visit {
   int64_t visit_id;
   int band;
-  double mjd;      // exposure midpoint
-  double seeing;   // arcsec
+  double mjd;     // exposure midpoint
+  double seeing;  // arcsec
   int64_t first_detector;
 };
 
@@ -1193,9 +1226,7 @@ int64_t MjdToMicros(double mjd) {
   return static_cast<int64_t>(std::llround((mjd - kUnixEpochMjd) * 86400.0 * 100.0)) * 10000;
 }
 
-double MicrosToMjd(int64_t micros) {
-  return kUnixEpochMjd + static_cast<double>(micros) / 86400e6;
-}
+double MicrosToMjd(int64_t micros) { return kUnixEpochMjd + static_cast<double>(micros) / 86400e6; }
 
 int PickBand(Rng* rng) {
   double u = rng->Uniform();
@@ -1271,13 +1302,32 @@ void PlaceObject(int64_t index, const SkyModel& sky, Rng* rng, ObjectTruth* obj,
   *in_plane = false;
   const double any_dec = std::asin(rng->Uniform(-0.98, 0.98)) * kRadToDeg;
   switch (index) {
-    case 0: obj->ra = rng->Uniform(0, 360); obj->dec = 89.995; return;
-    case 1: obj->ra = rng->Uniform(0, 360); obj->dec = -89.995; return;
-    case 2: obj->ra = 0.0; obj->dec = any_dec; return;
-    case 3: obj->ra = 359.9999; obj->dec = any_dec; return;
-    case 4: obj->ra = 0.0001; obj->dec = any_dec; return;
-    case 5: obj->ra = 359.99999999; obj->dec = -89.9999; return;
-    default: break;
+    case 0:
+      obj->ra = rng->Uniform(0, 360);
+      obj->dec = 89.995;
+      return;
+    case 1:
+      obj->ra = rng->Uniform(0, 360);
+      obj->dec = -89.995;
+      return;
+    case 2:
+      obj->ra = 0.0;
+      obj->dec = any_dec;
+      return;
+    case 3:
+      obj->ra = 359.9999;
+      obj->dec = any_dec;
+      return;
+    case 4:
+      obj->ra = 0.0001;
+      obj->dec = any_dec;
+      return;
+    case 5:
+      obj->ra = 359.99999999;
+      obj->dec = -89.9999;
+      return;
+    default:
+      break;
   }
   const double u = rng->Uniform();
   if (u < 0.002) {  // within 0.01 degrees of a pole
@@ -1305,8 +1355,9 @@ void MakeObject(int64_t index, const SkyModel& sky, Rng* rng, ObjectTruth* obj) 
   const double lo = std::pow(10.0, a * 16.0), hi = std::pow(10.0, a * 26.5);
   const double r_mag = std::log10(lo + rng->Uniform() * (hi - lo)) / a;
   const double color = (obj->star ? 0.8 : 0.5) + 0.3 * rng->Normal();  // g - r
-  const std::array<double, 6> offsets = {2.2 * color + 0.4, color, 0.0, -0.35 * color - 0.05,
-                                         -0.55 * color - 0.08, -0.65 * color - 0.1};
+  const std::array<double, 6> offsets = {
+      2.2 * color + 0.4,  color, 0.0, -0.35 * color - 0.05, -0.55 * color - 0.08,
+      -0.65 * color - 0.1};
   for (size_t b = 0; b < 6; ++b) obj->flux[b] = MagToNanojansky(r_mag + offsets[b]);
   obj->primary = rng->Chance(0.95);
   obj->variable = rng->Chance(0.05);
@@ -1333,8 +1384,7 @@ void TractPatch(double ra, double dec, int64_t* tract, int64_t* patch) {
   *patch = py * 7 + px;
 }
 
-void AppendObject(int64_t index, const ObjectTruth& obj, Rng* rng, int64_t object_id,
-                  Batch* out) {
+void AppendObject(const ObjectTruth& obj, Rng* rng, int64_t object_id, Batch* out) {
   int64_t tract = 0, patch = 0;
   TractPatch(obj.ra, obj.dec, &tract, &patch);
   const double r_flux = obj.flux[2];
@@ -1362,8 +1412,8 @@ void AppendObject(int64_t index, const ObjectTruth& obj, Rng* rng, int64_t objec
   for (size_t b = 0; b < 6; ++b) {
     const double f = obj.flux[b];
     const double sky_sigma = MagToNanojansky(kCoaddDepth[b]) / 5.0;
-    const double err = sky_sigma * std::sqrt(1.0 + f / (50.0 * sky_sigma)) *
-                       (1.0 + 0.05 * rng->Uniform());
+    const double err =
+        sky_sigma * std::sqrt(1.0 + f / (50.0 * sky_sigma)) * (1.0 + 0.05 * rng->Uniform());
     // u is the hardest band: more failed fits there.
     const bool missing = rng->Chance(b == 0 ? 0.02 : 0.004);
     const double psf_flux = f * (obj.star ? 1.0 : 0.8) + err * rng->Normal();
@@ -1374,7 +1424,6 @@ void AppendObject(int64_t index, const ObjectTruth& obj, Rng* rng, int64_t objec
     out->DoubleOrNull(!model_missing, model_flux).DoubleOrNull(!model_missing, 1.1 * err);
   }
   out->EndRow();
-  (void)index;
 }
 
 // One epoch of an object as measured: kept per object to derive its DiaSources.
@@ -1463,8 +1512,8 @@ class Generator {
     // Referenced tables first, so every foreign key points backwards.
     const std::vector<const TableSpec*> tables = {&object_spec_, &ccd_spec_, &forced_spec_,
                                                   &dia_object_spec_, &dia_source_spec_};
-    SKY_RETURN_IF_ERROR(WriteTextFile((fs::path(dir) / "dp02_dc2.yaml").string(),
-                                      SchemaYaml(tables)));
+    SKY_RETURN_IF_ERROR(
+        WriteTextFile((fs::path(dir) / "dp02_dc2.yaml").string(), SchemaYaml(tables)));
 
     const auto start = std::chrono::steady_clock::now();
     TableOutput objects(&object_spec_, dir, options_.format, options_.rows_per_file);
@@ -1482,8 +1531,7 @@ class Generator {
     }
 
     // Chunks of about 200k forced sources keep memory flat at any scale.
-    const int64_t chunk =
-        std::clamp<int64_t>(200000 / options_.epochs, 1, 20000);
+    const int64_t chunk = std::clamp<int64_t>(200000 / options_.epochs, 1, 20000);
     Batch object_batch(&object_spec_), forced_batch(&forced_spec_);
     Batch dia_object_batch(&dia_object_spec_), dia_source_batch(&dia_source_spec_);
     auto last_report = start;
@@ -1538,11 +1586,11 @@ class Generator {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const int64_t rows = objects.rows_written() + forced.rows_written() + ccds.rows_written() +
                            dia_objects.rows_written() + dia_sources.rows_written();
-      *log_ << "gen dp02: wrote " << objects.rows_written() << " objects, "
-            << forced.rows_written() << " forced sources, " << ccds.rows_written()
-            << " CCD visits, " << dia_objects.rows_written() << " DIA objects, "
-            << dia_sources.rows_written() << " DIA sources to " << dir << " in " << secs
-            << " s (" << static_cast<int64_t>(static_cast<double>(rows) / std::max(secs, 1e-9))
+      *log_ << "gen dp02: wrote " << objects.rows_written() << " objects, " << forced.rows_written()
+            << " forced sources, " << ccds.rows_written() << " CCD visits, "
+            << dia_objects.rows_written() << " DIA objects, " << dia_sources.rows_written()
+            << " DIA sources to " << dir << " in " << secs << " s ("
+            << static_cast<int64_t>(static_cast<double>(rows) / std::max(secs, 1e-9))
             << " rows/s)\n";
     }
     return Status::OK();
@@ -1556,7 +1604,7 @@ class Generator {
     MakeObject(index, sky_, &rng, &obj);
     // Spaced ids with a random low part: unique, increasing, and beyond 2^53 like Rubin's.
     const int64_t object_id = kObjectIdBase + index * 64 + static_cast<int64_t>(rng.Below(64));
-    AppendObject(index, obj, &rng, object_id, objects);
+    AppendObject(obj, &rng, object_id, objects);
 
     // K distinct visits: an arithmetic progression modulo the visit count with a step coprime
     // to it never repeats within K <= count terms.
@@ -1573,9 +1621,9 @@ class Generator {
       const size_t b = static_cast<size_t>(v.band);
       const double mean = obj.flux[b];
       const double now =
-          obj.variable ? mean * (1.0 + obj.amplitude * std::sin(2 * kPi * v.mjd / obj.period +
-                                                                obj.phase))
-                       : mean;
+          obj.variable
+              ? mean * (1.0 + obj.amplitude * std::sin(2 * kPi * v.mjd / obj.period + obj.phase))
+              : mean;
       const double sky_sigma = MagToNanojansky(kVisitDepth[b]) / 5.0 * (v.seeing / 0.7);
       ep.flux_err = sky_sigma * std::sqrt(1.0 + std::max(now, 0.0) / (20.0 * sky_sigma));
       ep.flux = now + ep.flux_err * rng.Normal();
@@ -1679,8 +1727,9 @@ Status GenerateDp02(const GenOptions& options, std::ostream* log) {
   // Ids are base + index * stride; keep them inside int64.
   if (options.objects > 1000000000000LL || options.epochs > 100000 ||
       options.objects * options.epochs > 100000000000000LL) {
-    return Status::InvalidArgument("gen dp02: at most 10^12 objects, 10^5 epochs and 10^14 "
-                                   "forced sources");
+    return Status::InvalidArgument(
+        "gen dp02: at most 10^12 objects, 10^5 epochs and 10^14 "
+        "forced sources");
   }
   Generator generator(options, log);
   return generator.Run();

@@ -203,7 +203,6 @@ while read -r t n; do EXPECT[$t]=$n; done <"$COUNTS"
   die "the CSV release has ${EXPECT[Object]:-?} Object rows, expected $OBJECTS"
 EXPECT_ALL=0
 for t in "${TABLES[@]}"; do EXPECT_ALL=$(( EXPECT_ALL + ${EXPECT[$t]} )); done
-EXPECT_OFS=$(( EXPECT[Object] + EXPECT[ForcedSource] ))
 
 dir_bytes() { du -cb --apparent-size "$@" 2>/dev/null | tail -n1 | cut -f1; }
 data_files() { find "$1" -maxdepth 1 -type f \( -name '*.csv' -o -name '*.fits' \) | sort; }
@@ -219,7 +218,7 @@ log "input: CSV $(hbytes "$CSV_BYTES") in ${#CSV_FILES[@]} files, FITS $(hbytes 
 
 # Room check (a warning: the estimate is rough). One store at a time unless --keep.
 AVAIL=$(( $(df -Pk "$WORKDIR" | awk 'NR == 2 { print $4 }') * 1024 ))
-NEED=$(( FITS_BYTES * 3 / 2 * (KEEP + 1) ))
+NEED=$(( FITS_BYTES * 3 * (KEEP + 1) / 2 ))
 [[ $SKIP_PG == 1 ]] || NEED=$(( NEED + OFS_CSV_BYTES * 3 / 2 ))
 if [[ $AVAIL -lt $NEED ]]; then
   log "WARNING: $(hbytes "$AVAIL") free under $WORKDIR, the run may need about $(hbytes "$NEED")"
@@ -396,8 +395,8 @@ if [[ $SKIP_PG == 0 ]]; then
     die "PostgreSQL load failed"
   fi
   PG_SECS=$(secs "$T0" "$T1")
-  read -r PGO_COPY PGO_INDEX PGO_ANALYZE PGO_TOTAL <"$PGTMP/steps-Object"
-  read -r PGF_COPY PGF_INDEX PGF_ANALYZE PGF_TOTAL <"$PGTMP/steps-ForcedSource"
+  read -r PGO_COPY PGO_INDEX PGO_ANALYZE _ <"$PGTMP/steps-Object"
+  read -r PGF_COPY PGF_INDEX PGF_ANALYZE _ <"$PGTMP/steps-ForcedSource"
 
   PG_OBJ=$(pgq -At -c 'SELECT count(*) FROM "Object"')
   PG_FS=$(pgq -At -c 'SELECT count(*) FROM "ForcedSource"')
@@ -462,8 +461,8 @@ SUMMARY=$(
        "Object+ForcedSource rows/s divides those tables' rows by the same wall time (the other tables are small)."
   if [[ $PG_DONE == 1 ]]; then
     echo "- PostgreSQL: private cluster (initdb in a temporary directory, unix socket only), settings" \
-         "\`$PG_SETTINGS\`. Two parallel psql sessions, one per table: \`BEGIN; CREATE TABLE; COPY ... FROM 'file'" \
-         "WITH (FORMAT csv, HEADER true, FREEZE true)\` per file\`; COMMIT\`, then the index, then \`ANALYZE\`." \
+         "\`$PG_SETTINGS\`. Two parallel psql sessions, one per table: \`BEGIN\`, \`CREATE TABLE\`, \`COPY ... FROM 'file'" \
+         "WITH (FORMAT csv, HEADER true, FREEZE true)\` per file, \`COMMIT\`, then the index, then \`ANALYZE\`." \
          "Object: COPY $PGO_COPY s, q3c index $PGO_INDEX s, ANALYZE $PGO_ANALYZE s;" \
          "ForcedSource: COPY $PGF_COPY s, objectId index $PGF_INDEX s, ANALYZE $PGF_ANALYZE s;" \
          "wall $PG_SECS s; tables + indexes $(hbytes "$PG_BYTES")."

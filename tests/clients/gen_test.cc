@@ -155,8 +155,7 @@ void AppendFits(const fs::path& path, Table* table, std::map<std::string, std::s
       LONGLONG tnull = 0;
       std::snprintf(key, sizeof(key), "TNULL%d", c);
       int key_status = 0;
-      const bool has_null =
-          fits_read_key(f, TLONGLONG, key, &tnull, nullptr, &key_status) == 0;
+      const bool has_null = fits_read_key(f, TLONGLONG, key, &tnull, nullptr, &key_status) == 0;
       std::vector<LONGLONG> v(static_cast<size_t>(nrows));
       fits_read_col(f, TLONGLONG, c, 1, 1, n, nullptr, v.data(), nullptr, &status);
       for (LONGLONG x : v) out.push_back(has_null && x == tnull ? "" : std::to_string(x));
@@ -226,12 +225,11 @@ Status Generate(const fs::path& dir, uint64_t seed, const std::string& format,
 }
 
 // The table name and file stem of each generated table.
-const std::vector<std::pair<std::string, std::string>> kTables = {
-    {"Object", "object"},
-    {"ForcedSource", "forcedsource"},
-    {"CcdVisit", "ccdvisit"},
-    {"DiaObject", "diaobject"},
-    {"DiaSource", "diasource"}};
+const std::vector<std::pair<std::string, std::string>> kTables = {{"Object", "object"},
+                                                                  {"ForcedSource", "forcedsource"},
+                                                                  {"CcdVisit", "ccdvisit"},
+                                                                  {"DiaObject", "diaobject"},
+                                                                  {"DiaSource", "diasource"}};
 
 class GenDp02Test : public ::testing::Test {
  protected:
@@ -295,12 +293,11 @@ TEST_F(GenDp02Test, ManifestNamesExistingFiles) {
 TEST_F(GenDp02Test, RowCountsAndUniqueIds) {
   EXPECT_EQ(Csv("Object").rows.size(), static_cast<size_t>(kObjects));
   EXPECT_EQ(Csv("ForcedSource").rows.size(), static_cast<size_t>(kObjects * kEpochs));
-  const std::vector<std::pair<std::string, std::string>> keys = {
-      {"Object", "objectId"},
-      {"ForcedSource", "forcedSourceId"},
-      {"CcdVisit", "ccdVisitId"},
-      {"DiaObject", "diaObjectId"},
-      {"DiaSource", "diaSourceId"}};
+  const std::vector<std::pair<std::string, std::string>> keys = {{"Object", "objectId"},
+                                                                 {"ForcedSource", "forcedSourceId"},
+                                                                 {"CcdVisit", "ccdVisitId"},
+                                                                 {"DiaObject", "diaObjectId"},
+                                                                 {"DiaSource", "diaSourceId"}};
   for (const auto& [table, key] : keys) {
     std::set<int64_t> seen;
     for (const std::string& v : Csv(table).Values(key)) {
@@ -370,10 +367,11 @@ TEST_F(GenDp02Test, CcdVisitTimesAgree) {
       --y;
       m += 12;
     }
-    const int64_t days = 365LL * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + d -
-                         719469;
+    const int64_t days =
+        365LL * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + d - 719469;
     const double secs = std::atoi(ts.substr(11, 2).c_str()) * 3600.0 +
-                        std::atoi(ts.substr(14, 2).c_str()) * 60.0 + std::atof(ts.substr(17).c_str());
+                        std::atoi(ts.substr(14, 2).c_str()) * 60.0 +
+                        std::atof(ts.substr(17).c_str());
     return 40587.0 + static_cast<double>(days) + secs / 86400.0;
   };
   double lo = 1e9, hi = 0;
@@ -394,8 +392,10 @@ TEST_F(GenDp02Test, CcdVisitTimesAgree) {
 
 TEST_F(GenDp02Test, PositionsAreValidAndCoverTheEdges) {
   const std::vector<std::tuple<std::string, std::string, std::string>> positions = {
-      {"Object", "coord_ra", "coord_dec"}, {"ForcedSource", "coord_ra", "coord_dec"},
-      {"CcdVisit", "ra", "decl"},          {"DiaObject", "ra", "decl"},
+      {"Object", "coord_ra", "coord_dec"},
+      {"ForcedSource", "coord_ra", "coord_dec"},
+      {"CcdVisit", "ra", "decl"},
+      {"DiaObject", "ra", "decl"},
       {"DiaSource", "ra", "decl"}};
   for (const auto& [table, ra_col, dec_col] : positions) {
     const Table& t = Csv(table);
@@ -418,12 +418,12 @@ TEST_F(GenDp02Test, PositionsAreValidAndCoverTheEdges) {
     ra_high += ra > 359.99;
     ra_zero += ra == 0.0;
     // The empty regions listed in docs/demo-data.md.
-    for (const auto& [hra, hdec, radius] : {std::tuple{45.0, 30.0, 7.0},
-                                           std::tuple{200.0, -35.0, 10.0},
-                                           std::tuple{120.0, 60.0, 5.0}}) {
-      const double cos_d = std::sin(dec * kDeg) * std::sin(hdec * kDeg) +
-                           std::cos(dec * kDeg) * std::cos(hdec * kDeg) *
-                               std::cos((ra - hra) * kDeg);
+    for (const auto& [hra, hdec, radius] :
+         {std::tuple{45.0, 30.0, 7.0}, std::tuple{200.0, -35.0, 10.0},
+          std::tuple{120.0, 60.0, 5.0}}) {
+      const double cos_d =
+          std::sin(dec * kDeg) * std::sin(hdec * kDeg) +
+          std::cos(dec * kDeg) * std::cos(hdec * kDeg) * std::cos((ra - hra) * kDeg);
       in_hole += cos_d > std::cos(radius * kDeg);
     }
     const double sin_b = std::sin(dec * kDeg) * std::sin(ngp_dec) +
@@ -509,8 +509,8 @@ TEST_F(GenDp02Test, DiaObjectStatisticsMatchTheirSources) {
   }
   std::vector<std::pair<double, double>> objects;
   for (const auto& r : Csv("Object").rows) {
-    objects.push_back({ToDouble(r[Csv("Object").Col("coord_ra")]),
-                       ToDouble(r[Csv("Object").Col("coord_dec")])});
+    objects.push_back(
+        {ToDouble(r[Csv("Object").Col("coord_ra")]), ToDouble(r[Csv("Object").Col("coord_dec")])});
   }
   for (const auto& r : dobj.rows) {
     const std::string& id = r[dobj.Col("diaObjectId")];
