@@ -26,7 +26,8 @@ Operators:
   load --data DIR MANIFEST.yaml [--replace] [--allow-orphans] [--memory MB] [--threads N]
       Load a data release described by MANIFEST.yaml (docs/manifest.md) and publish it
       atomically in DIR. --replace replaces a published release of the same name (the old one
-      stays served until the new one is complete).
+      stays served until the new one is complete). --memory bounds the memory used for
+      sorting (default: 40% of the machine's); --threads defaults to one per core.
   releases --data DIR [--json]
       List the published releases with their tables, row counts and sizes.
   drop --data DIR NAME
@@ -225,11 +226,11 @@ int Load(int argc, char** argv) {
   options.manifest_path = args->positional[0];
   options.replace = args->flags.count("replace") > 0;
   options.allow_orphans = args->flags.count("allow-orphans") > 0;
-  auto memory = IntFlag(*args, "memory", 1024);
+  auto memory = IntFlag(*args, "memory", 0);
   auto threads = IntFlag(*args, "threads", 0);
   if (!memory.ok()) return UsageError("load", memory.status().message());
   if (!threads.ok()) return UsageError("load", threads.status().message());
-  if (*memory < 64) return UsageError("load", "--memory must be at least 64 (MB)");
+  if (*memory != 0 && *memory < 64) return UsageError("load", "--memory must be at least 64 (MB)");
   if (*threads < 0 || *threads > 256) return UsageError("load", "--threads must be 0..256");
   options.memory_bytes = static_cast<uint64_t>(*memory) << 20;
   options.threads = static_cast<int>(*threads);
@@ -263,7 +264,8 @@ int Load(int argc, char** argv) {
             << " rows/s)\n";
   for (const auto& t : report->tables) {
     std::cout << "  " << t.name << ": " << t.rows << " rows, " << HumanBytes(t.bytes) << ", "
-              << t.seconds << " s";
+              << t.seconds << " s (read " << t.read_seconds << " s, merge " << t.merge_seconds
+              << " s)";
     if (t.orphans) std::cout << ", " << t.orphans << " orphan rows";
     std::cout << "\n";
   }

@@ -1,5 +1,7 @@
 #include "storage/bulk_loader.h"
 
+#include <unistd.h>
+
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 
@@ -198,6 +200,7 @@ struct TableLoad {
   std::string tmp_dir;
   RunSet* rows = nullptr;
   RunSet* index = nullptr;  // null when the table has no primary-key index
+  internal::MemoryBudget* budget = nullptr;
   std::atomic<size_t> next_file{0};
   std::atomic<uint64_t>* rows_read = nullptr;
   std::atomic<uint64_t>* bytes_read = nullptr;
@@ -333,9 +336,11 @@ Status LoadFile(TableLoad* load, size_t file_index, RunBuilder* rows, RunBuilder
 }
 
 void LoadWorker(TableLoad* load, uint64_t thread_budget) {
-  RunBuilder rows(load->rows, load->tmp_dir);
+  RunBuilder rows(load->rows, load->tmp_dir, load->budget);
   std::unique_ptr<RunBuilder> index;
-  if (load->index != nullptr) index = std::make_unique<RunBuilder>(load->index, load->tmp_dir);
+  if (load->index != nullptr) {
+    index = std::make_unique<RunBuilder>(load->index, load->tmp_dir, load->budget);
+  }
   uint64_t n_rows = 0, n_orphans = 0;
   std::string first_orphan;
   const size_t nfiles = load->plan->manifest->files.size();
@@ -414,13 +419,15 @@ class ProgressReporter {
 };
 
 Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string& staging,
-                 int threads, std::atomic<uint64_t>* rows_read, std::atomic<uint64_t>* bytes_read,
+                 int threads, uint64_t memory_bytes, std::atomic<uint64_t>* rows_read, std::atomic<uint64_t>* bytes_read,
                  ProgressReporter* reporter, std::vector<std::string>* sst_files,
                  TableLoadReport* report) {
   const auto start = Clock::now();
   TableDef& def = plan->def;
   const std::string tag = "t" + std::to_string(def.id);
   const std::string tmp_dir = staging + "/tmp";
+  // Declared before the run sets: memory runs give their bytes back to it when they go.
+  internal::MemoryBudget held(memory_bytes / 2);
   RunSet rows(tag + ".rows");
   RunSet index(tag + ".index");
   const bool has_index = def.kind != TableKind::kPlain && plan->pk_col >= 0;
@@ -435,7 +442,12 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
   load.bytes_read = bytes_read;
   reporter->SetPhase("read " + def.name);
   const int nthreads = std::max(1, std::min<int>(threads, static_cast<int>(plan->manifest->files.size())));
-  const uint64_t budget = std::max<uint64_t>(16ull << 20, options.memory_bytes / static_cast<uint64_t>(nthreads));
+  // Each thread fills a sort buffer of a quarter of its share (at most 1 GiB: larger sorts
+  // gain nothing); half of the memory holds sorted runs, so that a table that fits is never
+  // written to run files.
+  const uint64_t budget = std::clamp<uint64_t>(memory_bytes / (4 * static_cast<uint64_t>(nthreads)),
+                                               1ull << 20, 1ull << 30);
+  load.budget = &held;
   {
     std::vector<std::thread> workers;
     for (int t = 0; t < nthreads; ++t) workers.emplace_back(LoadWorker, &load, budget);
@@ -448,6 +460,7 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
         " that has no row in " + def.parent_table + " (first: " + load.first_orphan +
         "); fix the files or load with --allow-orphans");
   }
+  const double read_seconds = SecondsSince(start);
   reporter->SetPhase("sort " + def.name);
 
   MergeOptions mo;
@@ -507,6 +520,8 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
   report->bytes = bytes;
   report->orphans = load.orphans;
   report->seconds = SecondsSince(start);
+  report->read_seconds = read_seconds;
+  report->merge_seconds = report->seconds - read_seconds;
   return Status::OK();
 }
 
@@ -574,6 +589,12 @@ Result<LoadReport> LoadRelease(const LoadOptions& options,
   const int threads = options.threads > 0
                           ? options.threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  uint64_t memory_bytes = options.memory_bytes;
+  if (memory_bytes == 0) {
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+    memory_bytes = pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 10 * 4
+                                         : 1ull << 30;
+  }
   std::atomic<uint64_t> rows_read{0}, bytes_read{0};
   ProgressReporter reporter(progress, bytes_total, &rows_read, &bytes_read);
 
@@ -587,7 +608,7 @@ Result<LoadReport> LoadRelease(const LoadOptions& options,
   for (auto& p : plans) if (p->def.kind == TableKind::kChild) order.push_back(p.get());
   for (TablePlan* plan : order) {
     TableLoadReport tr;
-    SKY_RETURN_IF_ERROR(LoadTable(plan, options, staging, threads, &rows_read, &bytes_read,
+    SKY_RETURN_IF_ERROR(LoadTable(plan, options, staging, threads, memory_bytes, &rows_read, &bytes_read,
                                   &reporter, &sst_files, &tr));
     report.tables.push_back(tr);
     report.rows += tr.rows;

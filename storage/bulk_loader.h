@@ -28,7 +28,9 @@ struct LoadOptions {
   bool replace = false;          // replace an already published release of the same name
   bool allow_orphans = false;    // load child rows whose parent is missing (unreachable by
                                  // position; reachable by scans and their own key)
-  uint64_t memory_bytes = 1ull << 30;  // sort buffers, all threads together
+  // Memory for sorting, all threads together; 0 = 40% of the machine's memory. Sorted runs
+  // that fit stay in memory; the rest spill to run files under the staging directory.
+  uint64_t memory_bytes = 0;
   int threads = 0;               // 0 = one per core
 };
 
@@ -46,7 +48,9 @@ struct TableLoadReport {
   uint64_t rows = 0;
   uint64_t bytes = 0;     // stored bytes (SST files of its rows and index)
   uint64_t orphans = 0;   // child rows without a parent (only with allow_orphans)
-  double seconds = 0;     // reading + sorting + merging
+  double seconds = 0;        // reading + sorting + merging
+  double read_seconds = 0;   // of which reading, keying, encoding and sorting runs
+  double merge_seconds = 0;  // of which merging runs into SST files
 };
 
 struct LoadReport {

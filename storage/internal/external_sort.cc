@@ -40,6 +40,16 @@ std::string Errno(const std::string& what, const std::string& path) {
 // Sequential reader of one run file, from a starting offset.
 class RunCursor {
  public:
+  // Positions the cursor at `start` (a file offset, or an index for a memory run).
+  Status Open(const RunFile& run, uint64_t start) {
+    if (run.memory != nullptr) {
+      memory_ = run.memory.get();
+      index_ = start;
+      return AdvanceMemory();
+    }
+    return Open(run.path, start);
+  }
+
   Status Open(const std::string& path, uint64_t offset) {
     path_ = path;
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -59,6 +69,7 @@ class RunCursor {
 
   // Moves to the next record.
   Status Advance() {
+    if (memory_ != nullptr) return AdvanceMemory();
     if (!Ensure(kHeader)) return status_;
     if (end_ - pos_ == 0) {
       valid_ = false;
@@ -80,6 +91,22 @@ class RunCursor {
   }
 
  private:
+  Status AdvanceMemory() {
+    if (index_ >= memory_->offsets.size()) {
+      valid_ = false;
+      return Status::OK();
+    }
+    const char* rec = memory_->data.data() + memory_->offsets[index_++];
+    uint16_t klen;
+    uint32_t vlen;
+    std::memcpy(&klen, rec, 2);
+    std::memcpy(&vlen, rec + 2, 4);
+    key_ = std::string_view(rec + kHeader, klen);
+    value_ = std::string_view(rec + kHeader + klen, vlen);
+    valid_ = true;
+    return Status::OK();
+  }
+
   // Makes at least `n` bytes available at pos_ unless the file ends first. The record last
   // returned is invalidated.
   bool Ensure(size_t n) {
@@ -101,6 +128,8 @@ class RunCursor {
     return true;
   }
 
+  const MemoryRun* memory_ = nullptr;
+  uint64_t index_ = 0;
   std::string path_;
   int fd_ = -1;
   std::vector<char> buf_;
@@ -140,8 +169,8 @@ std::vector<RunFile> RunSet::TakeRuns() {
   return std::move(runs_);
 }
 
-RunBuilder::RunBuilder(RunSet* set, std::string tmp_dir)
-    : set_(set), tmp_dir_(std::move(tmp_dir)) {}
+RunBuilder::RunBuilder(RunSet* set, std::string tmp_dir, MemoryBudget* budget)
+    : set_(set), tmp_dir_(std::move(tmp_dir)), budget_(budget) {}
 
 RunBuilder::~RunBuilder() = default;
 
@@ -172,6 +201,24 @@ Status RunBuilder::Flush() {
     return key_of(a) < key_of(b);
   });
   RunFile run;
+  run.records = entries_.size();
+  const uint64_t reserve = data_.size() + entries_.size() * sizeof(uint64_t);
+  if (budget_ != nullptr && budget_->TryReserve(reserve)) {
+    // Keep the sorted buffer as it is: the merge reads it in place.
+    auto mem = std::make_shared<MemoryRun>(budget_, reserve);
+    mem->offsets.reserve(entries_.size());
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      mem->offsets.push_back(entries_[i].offset);
+      if (i % kSampleEvery == 0) run.samples.emplace_back(std::string(key_of(entries_[i])), i);
+    }
+    run.bytes = data_.size();
+    mem->data = std::move(data_);
+    run.memory = std::move(mem);
+    set_->Add(std::move(run));
+    data_ = std::string();
+    entries_.clear();
+    return Status::OK();
+  }
   run.path = tmp_dir_ + "/" + set_->name() + "." + std::to_string(g_run_counter++) + ".run";
   int fd = ::open(run.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError(Errno("cannot create run", run.path));
@@ -199,7 +246,6 @@ Status RunBuilder::Flush() {
   if (s.ok()) s = WriteAll(fd, out.data(), out.size(), run.path);
   if (::close(fd) != 0 && s.ok()) s = Status::IOError(Errno("cannot close", run.path));
   SKY_RETURN_IF_ERROR(s);
-  run.records = entries_.size();
   run.bytes = offset;
   set_->Add(std::move(run));
   data_.clear();
@@ -234,7 +280,7 @@ Status MergePartition(const std::vector<RunFile>& runs, const Partition& part, i
       if (it != run.samples.begin()) offset = std::prev(it)->second;
     }
     auto c = std::make_unique<RunCursor>();
-    SKY_RETURN_IF_ERROR(c->Open(run.path, offset));
+    SKY_RETURN_IF_ERROR(c->Open(run, offset));
     while (c->valid() && !part.lo.empty() && c->key() < part.lo) SKY_RETURN_IF_ERROR(c->Advance());
     if (c->valid() && (part.hi.empty() || c->key() < part.hi)) cursors.push_back(std::move(c));
   }
@@ -323,7 +369,9 @@ Result<MergeResult> MergeRuns(RunSet* set, const MergeOptions& options) {
   std::vector<std::thread> threads;
   for (int t = 0; t < std::max(1, options.threads); ++t) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
-  for (const RunFile& r : runs) ::unlink(r.path.c_str());
+  for (const RunFile& r : runs) {
+    if (!r.path.empty()) ::unlink(r.path.c_str());
+  }
   for (const Status& s : statuses) SKY_RETURN_IF_ERROR(s);
   for (int p = 0; p < nparts; ++p) {
     if (paths[p].empty()) continue;

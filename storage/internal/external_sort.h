@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -23,11 +24,48 @@
 
 namespace skyshard::internal {
 
+// How many bytes of sorted runs a load may keep in memory instead of writing them to run
+// files: a load that fits never writes a run, a larger one spills only what does not fit.
+class MemoryBudget {
+ public:
+  explicit MemoryBudget(uint64_t bytes) : available_(bytes) {}
+  bool TryReserve(uint64_t n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (n > available_) return false;
+    available_ -= n;
+    return true;
+  }
+  void Release(uint64_t n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    available_ += n;
+  }
+
+ private:
+  std::mutex mu_;
+  uint64_t available_;
+};
+
+// A sorted run kept in memory: a builder's buffer and the offsets of its records in key order.
+// Gives its reservation back to the budget when the last reference goes.
+struct MemoryRun {
+  MemoryRun(MemoryBudget* b, uint64_t n) : budget(b), reserved(n) {}
+  ~MemoryRun() { budget->Release(reserved); }
+  MemoryRun(const MemoryRun&) = delete;
+  MemoryRun& operator=(const MemoryRun&) = delete;
+
+  MemoryBudget* budget;
+  uint64_t reserved;
+  std::string data;
+  std::vector<uint64_t> offsets;
+};
+
 struct RunFile {
-  std::string path;
+  std::string path;                    // a run file, or empty for a memory run
+  std::shared_ptr<MemoryRun> memory;   // the run, when it stayed in memory
   uint64_t records = 0;
   uint64_t bytes = 0;
-  // Every kSampleEvery-th record's key and the file offset where that record starts.
+  // Every kSampleEvery-th record's key and where that record starts: the file offset, or the
+  // index into memory->offsets.
   std::vector<std::pair<std::string, uint64_t>> samples;
 };
 
@@ -46,8 +84,9 @@ class RunSet {
 
 class RunBuilder {
  public:
-  // Runs are written as `<tmp_dir>/<set name>.<unique>.run`.
-  RunBuilder(RunSet* set, std::string tmp_dir);
+  // Sorted runs stay in memory while `budget` (may be null) allows, else they are written as
+  // `<tmp_dir>/<set name>.<unique>.run`.
+  RunBuilder(RunSet* set, std::string tmp_dir, MemoryBudget* budget);
   ~RunBuilder();
 
   // Appends a record. REQUIRES: key.size() >= 13 (the 5-byte prefix and 8 ordering bytes),
@@ -67,6 +106,7 @@ class RunBuilder {
   };
   RunSet* set_;
   std::string tmp_dir_;
+  MemoryBudget* budget_;
   std::string data_;
   std::vector<Entry> entries_;
 };
