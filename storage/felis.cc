@@ -143,7 +143,8 @@ Status ParseColumn(const Context& ctx, const YAML::Node& node, const std::string
     std::string key = kv.first.Scalar();
     if (key == "name") {
       if (!ScalarText(kv.second, &column->name) || column->name.empty()) {
-        return ctx.Error(LineOf(kv.first), table_name, "", "column `name` must be a non-empty string");
+        return ctx.Error(LineOf(kv.first), table_name, "",
+                         "column `name` must be a non-empty string");
       }
     }
   }

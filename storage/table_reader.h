@@ -52,10 +52,14 @@ class TableReader {
   virtual std::string Where(size_t row_in_batch) const = 0;
 };
 
-// Opens `path`, choosing the format by extension: .csv (optionally .csv.gz is NOT supported),
-// .fits, .fit, .fits.gz (cfitsio reads gzip transparently). Returns NotFound when the file does
-// not exist, InvalidArgument for an unknown extension, a missing/empty CSV header, duplicate
-// column names, or a FITS file without a binary table in its first extension.
+// Opens `path`, choosing the format by extension (case-insensitive): .csv (.csv.gz is NOT
+// supported), .fits, .fit, .fits.gz, .fit.gz (cfitsio reads gzip transparently). The caller owns
+// the returned reader. Returns NotFound when the file does not exist, InvalidArgument for an
+// unknown extension, a missing/empty CSV header, duplicate column names (case-insensitive), a
+// file that is not FITS, a FITS file without a binary table in its first extension or with an
+// unsupported column (vector, bit, complex, variable-length), and Corruption for a FITS file
+// whose header is damaged or whose data are shorter than its header says (truncated).
+// Format details: storage/internal/csv_reader.h and storage/internal/fits_reader.h.
 Result<std::unique_ptr<TableReader>> OpenTableReader(const std::string& path);
 
 }  // namespace skyshard
