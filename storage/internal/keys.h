@@ -30,14 +30,16 @@ constexpr std::string_view kFormatKey = std::string_view("\x00" "format", 7);
 constexpr int kFormatVersion = 1;
 
 inline void PutU32(std::string* out, uint32_t v) {
-  char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-               static_cast<char>(v)};
+  v = __builtin_bswap32(v);  // keys are big-endian; the host is little-endian (row_codec.cc)
+  char b[4];
+  std::memcpy(b, &v, 4);
   out->append(b, 4);
 }
 
 inline void PutU64(std::string* out, uint64_t v) {
+  v = __builtin_bswap64(v);
   char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (56 - 8 * i));
+  std::memcpy(b, &v, 8);
   out->append(b, 8);
 }
 
@@ -47,9 +49,9 @@ inline void PutI64(std::string* out, int64_t v) {
 }
 
 inline uint64_t GetU64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
-  return v;
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return __builtin_bswap64(v);
 }
 
 inline int64_t GetI64(const char* p) {
