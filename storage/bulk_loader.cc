@@ -250,6 +250,8 @@ Status LoadFile(TableLoad* load, size_t file_index, RunBuilder* rows, RunBuilder
   ColumnBatch batch;
   uint64_t row_number = 0;
   uint64_t last_bytes = 0;
+  int64_t last_parent_pk = 0;
+  uint64_t last_parent_hpx = kOrphanHpx;
   for (;;) {
     if (load->failed) return Status::Cancelled("another file failed");
     SKY_ASSIGN_OR_RETURN(size_t n, reader->ReadBatch(&batch, kBatchRows));
@@ -294,9 +296,16 @@ Status LoadFile(TableLoad* load, size_t file_index, RunBuilder* rows, RunBuilder
         uint64_t hpx = kOrphanHpx;
         int64_t parent_pk = pc.IsNull(r) ? 0 : pc.ints[r];
         if (!pc.IsNull(r)) {
-          const auto& m = plan.parent->pk_to_hpx;
-          auto it = std::lower_bound(m.begin(), m.end(), std::make_pair(parent_pk, uint64_t{0}));
-          if (it != m.end() && it->first == parent_pk) hpx = it->second;
+          // Children usually come grouped by parent: remember the last parent found.
+          if (parent_pk == last_parent_pk && last_parent_hpx != kOrphanHpx) {
+            hpx = last_parent_hpx;
+          } else {
+            const auto& m = plan.parent->pk_to_hpx;
+            auto it = std::lower_bound(m.begin(), m.end(), std::make_pair(parent_pk, uint64_t{0}));
+            if (it != m.end() && it->first == parent_pk) hpx = it->second;
+            last_parent_pk = parent_pk;
+            last_parent_hpx = hpx;
+          }
         }
         if (hpx == kOrphanHpx) {
           if ((*orphans_out)++ == 0) {
@@ -337,9 +346,11 @@ Status LoadFile(TableLoad* load, size_t file_index, RunBuilder* rows, RunBuilder
 
 void LoadWorker(TableLoad* load, uint64_t thread_budget) {
   RunBuilder rows(load->rows, load->tmp_dir, load->budget);
+  rows.Reserve(thread_budget);
   std::unique_ptr<RunBuilder> index;
   if (load->index != nullptr) {
     index = std::make_unique<RunBuilder>(load->index, load->tmp_dir, load->budget);
+    index->Reserve(thread_budget / 3);
   }
   uint64_t n_rows = 0, n_orphans = 0;
   std::string first_orphan;
@@ -466,6 +477,8 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
   MergeOptions mo;
   mo.threads = threads;
   mo.sst_dir = staging + "/sst/" + tag + ".rows";
+  // Rows of spatial and child tables are read by range, or by a key the index just gave.
+  mo.bloom_filters = def.kind == TableKind::kPlain;
   std::error_code ec;
   fs::create_directories(mo.sst_dir, ec);
   if (ec) return Status::IOError("cannot create " + mo.sst_dir + ": " + ec.message());
@@ -482,6 +495,7 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
   if (has_index) {
     MergeOptions io = mo;
     io.sst_dir = staging + "/sst/" + tag + ".index";
+    io.bloom_filters = true;
     fs::create_directories(io.sst_dir, ec);
     if (ec) return Status::IOError("cannot create " + io.sst_dir + ": " + ec.message());
     std::vector<std::vector<std::pair<int64_t, uint64_t>>> parts;

@@ -87,6 +87,10 @@ class RunBuilder {
   // Sorted runs stay in memory while `budget` (may be null) allows, else they are written as
   // `<tmp_dir>/<set name>.<unique>.run`.
   RunBuilder(RunSet* set, std::string tmp_dir, MemoryBudget* budget);
+
+  // Reserves room for about `bytes` of records (address space only, until used), so that the
+  // buffer does not grow by copying.
+  void Reserve(uint64_t bytes);
   ~RunBuilder();
 
   // Appends a record. REQUIRES: key.size() >= 13 (the 5-byte prefix and 8 ordering bytes),
@@ -97,16 +101,16 @@ class RunBuilder {
   Status Flush();
 
  private:
-  // Key bytes [5, 21) as two big-endian integers decide almost every comparison (the
-  // spatial index, then the parent or row key) without touching the record.
+  // Key bytes [5, 29) as three big-endian integers decide every comparison of the keys the
+  // loader makes (spatial index, parent key, row key) without touching the record.
   struct Entry {
-    uint64_t order_hi;
-    uint64_t order_lo;
+    uint64_t order[3];
     uint64_t offset;  // of the record in data_
   };
   RunSet* set_;
   std::string tmp_dir_;
   MemoryBudget* budget_;
+  uint64_t reserve_bytes_ = 0;
   std::string data_;
   std::vector<Entry> entries_;
 };
@@ -114,7 +118,10 @@ class RunBuilder {
 struct MergeOptions {
   std::string sst_dir;            // where the SST files go
   int threads = 2;
-  uint64_t partition_bytes = 256ull << 20;  // target size of one partition before compression
+  uint64_t partition_bytes = 128ull << 20;  // target size of one partition before compression
+  // Bloom filters serve point lookups of keys that may be absent (primary-key index, plain
+  // tables); streams that are only range-read or looked up by known keys skip them.
+  bool bloom_filters = true;
   // Called once with the number of partitions before any on_record call. May be empty.
   std::function<void(int partitions)> on_start;
   // Called for every record in key order within a partition (partition p's calls are made on
