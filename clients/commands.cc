@@ -93,8 +93,7 @@ Result<int64_t> IntFlag(const Args& args, const std::string& name, int64_t fallb
   errno = 0;
   long long v = std::strtoll(it->second.c_str(), &end, 10);
   if (it->second.empty() || *end != '\0' || errno != 0) {
-    return Status::InvalidArgument("option --" + name + ": '" + it->second +
-                                   "' is not an integer");
+    return Status::InvalidArgument("option --" + name + ": '" + it->second + "' is not an integer");
   }
   return static_cast<int64_t>(v);
 }
@@ -216,8 +215,11 @@ int Load(int argc, char** argv) {
     return 0;
   }
   auto args = ParseArgs(argc, argv, 2,
-                        {{"data", true}, {"replace", false}, {"allow-orphans", false},
-                         {"memory", true}, {"threads", true}});
+                        {{"data", true},
+                         {"replace", false},
+                         {"allow-orphans", false},
+                         {"memory", true},
+                         {"threads", true}});
   if (!args.ok()) return UsageError("load", args.status().message());
   if (!args->flags.count("data")) return UsageError("load", "--data DIR is required");
   if (args->positional.size() != 1) return UsageError("load", "give exactly one MANIFEST.yaml");
@@ -240,9 +242,11 @@ int Load(int argc, char** argv) {
   std::string last_phase;
   auto progress = [&](const LoadProgress& p) {
     const double rate = p.seconds > 0 ? static_cast<double>(p.rows) / p.seconds : 0;
-    const double frac = p.bytes_total ? static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total) : 0;
+    const double frac =
+        p.bytes_total ? static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total) : 0;
     std::string eta = "-";
-    if (frac > 0.01 && frac < 1) eta = std::to_string(static_cast<int>(p.seconds * (1 - frac) / frac)) + "s";
+    if (frac > 0.01 && frac < 1)
+      eta = std::to_string(static_cast<int>(p.seconds * (1 - frac) / frac)) + "s";
     char line[256];
     std::snprintf(line, sizeof(line), "%-22s %9s rows  %8s rows/s  %5.1f%% of input  ETA %s",
                   p.phase.c_str(), HumanCount(static_cast<double>(p.rows)).c_str(),
@@ -260,7 +264,8 @@ int Load(int argc, char** argv) {
   if (!report.ok()) return Fail(report.status());
   std::cout << "loaded " << report->release << ": " << report->rows << " rows from "
             << HumanBytes(report->input_bytes) << " in " << report->seconds << " s ("
-            << HumanCount(report->seconds > 0 ? static_cast<double>(report->rows) / report->seconds : 0)
+            << HumanCount(report->seconds > 0 ? static_cast<double>(report->rows) / report->seconds
+                                              : 0)
             << " rows/s)\n";
   for (const auto& t : report->tables) {
     std::cout << "  " << t.name << ": " << t.rows << " rows, " << HumanBytes(t.bytes) << ", "
@@ -301,8 +306,12 @@ int Gen(int argc, char** argv) {
     return UsageError("gen", "unknown kind '" + std::string(argv[2]) + "' (known: dp02)");
   }
   auto args = ParseArgs(argc, argv, 3,
-                        {{"out", true}, {"objects", true}, {"epochs", true}, {"seed", true},
-                         {"format", true}, {"rows-per-file", true}});
+                        {{"out", true},
+                         {"objects", true},
+                         {"epochs", true},
+                         {"seed", true},
+                         {"format", true},
+                         {"rows-per-file", true}});
   if (!args.ok()) return UsageError("gen", args.status().message());
   if (!args->flags.count("out")) return UsageError("gen", "--out DIR is required");
   if (!args->flags.count("objects")) return UsageError("gen", "--objects N is required");

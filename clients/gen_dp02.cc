@@ -1274,8 +1274,9 @@ void AppendCcdVisits(const std::vector<Visit>& visits, uint64_t seed, Batch* out
       const int64_t det = DetectorOf(v, j);
       // Detector centres on a 13 x 15 grid of 0.23-degree CCDs around the pointing.
       double ccd_ra = 0, ccd_dec = 0;
+      const int64_t grid_row = det / 13;
       Offset(ra, dec, 0.23 * static_cast<double>(det % 13 - 6),
-             0.23 * static_cast<double>(det / 13 - 7), &ccd_ra, &ccd_dec);
+             0.23 * static_cast<double>(grid_row - 7), &ccd_ra, &ccd_dec);
       out->Long(CcdVisitId(v, j)).Long(v.visit_id).Long(det).Char(BandName(v.band));
       out->Char(filter).Double(ccd_ra).Double(ccd_dec);
       out->Float(zenith).Float(31.5 - 0.2 * v.band + 0.03 * rng.Normal());

@@ -62,9 +62,7 @@ class [[nodiscard]] Status {
   static Status Corruption(std::string msg) {
     return Status(StatusCode::kCorruption, std::move(msg));
   }
-  static Status Internal(std::string msg) {
-    return Status(StatusCode::kInternal, std::move(msg));
-  }
+  static Status Internal(std::string msg) { return Status(StatusCode::kInternal, std::move(msg)); }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
@@ -87,7 +85,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!status_.ok() && "Result built from an OK Status has no value");
   }
@@ -124,15 +122,14 @@ class [[nodiscard]] Result {
 #define SKY_CONCAT(a, b) SKY_CONCAT_INNER(a, b)
 
 // Returns from the enclosing function if `expr` (a Status) is not OK.
-#define SKY_RETURN_IF_ERROR(expr)                 \
-  do {                                            \
-    ::skyshard::Status sky_status_ = (expr);      \
-    if (!sky_status_.ok()) return sky_status_;    \
+#define SKY_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::skyshard::Status sky_status_ = (expr);   \
+    if (!sky_status_.ok()) return sky_status_; \
   } while (0)
 
 // `lhs = value of expr` (a Result<T>), or returns its Status from the enclosing function.
-#define SKY_ASSIGN_OR_RETURN(lhs, expr)                                   \
-  auto SKY_CONCAT(sky_result_, __LINE__) = (expr);                        \
-  if (!SKY_CONCAT(sky_result_, __LINE__).ok())                            \
-    return SKY_CONCAT(sky_result_, __LINE__).status();                    \
-  lhs = std::move(SKY_CONCAT(sky_result_, __LINE__)).value()
+#define SKY_ASSIGN_OR_RETURN(lhs, expr)                                                           \
+  auto SKY_CONCAT(sky_result_, __LINE__) = (expr);                                                \
+  if (!SKY_CONCAT(sky_result_, __LINE__).ok()) return SKY_CONCAT(sky_result_, __LINE__).status(); \
+  lhs = std::move(SKY_CONCAT(sky_result_, __LINE__)).value()  // NOLINT(bugprone-macro-parentheses)

@@ -25,45 +25,69 @@ bool IsString(DataType t) { return t == DataType::kChar || t == DataType::kVarCh
 
 uint32_t FixedWidth(DataType t) {
   switch (t) {
-    case DataType::kSmallInt: return 2;
-    case DataType::kInteger: return 4;
-    case DataType::kBigInt: return 8;
-    case DataType::kReal: return 4;
-    case DataType::kDouble: return 8;
-    case DataType::kBoolean: return 1;
-    case DataType::kTimestamp: return 8;
+    case DataType::kSmallInt:
+      return 2;
+    case DataType::kInteger:
+      return 4;
+    case DataType::kBigInt:
+      return 8;
+    case DataType::kReal:
+      return 4;
+    case DataType::kDouble:
+      return 8;
+    case DataType::kBoolean:
+      return 1;
+    case DataType::kTimestamp:
+      return 8;
     case DataType::kChar:
-    case DataType::kVarChar: return 0;
+    case DataType::kVarChar:
+      return 0;
   }
   return 0;
 }
 
 std::string_view AdqlTypeName(DataType t) {
   switch (t) {
-    case DataType::kSmallInt: return "SMALLINT";
-    case DataType::kInteger: return "INTEGER";
-    case DataType::kBigInt: return "BIGINT";
-    case DataType::kReal: return "REAL";
-    case DataType::kDouble: return "DOUBLE";
-    case DataType::kBoolean: return "BOOLEAN";
-    case DataType::kChar: return "CHAR";
-    case DataType::kVarChar: return "VARCHAR";
-    case DataType::kTimestamp: return "TIMESTAMP";
+    case DataType::kSmallInt:
+      return "SMALLINT";
+    case DataType::kInteger:
+      return "INTEGER";
+    case DataType::kBigInt:
+      return "BIGINT";
+    case DataType::kReal:
+      return "REAL";
+    case DataType::kDouble:
+      return "DOUBLE";
+    case DataType::kBoolean:
+      return "BOOLEAN";
+    case DataType::kChar:
+      return "CHAR";
+    case DataType::kVarChar:
+      return "VARCHAR";
+    case DataType::kTimestamp:
+      return "TIMESTAMP";
   }
   return "?";
 }
 
 std::string_view VOTableTypeName(DataType t) {
   switch (t) {
-    case DataType::kSmallInt: return "short";
-    case DataType::kInteger: return "int";
-    case DataType::kBigInt: return "long";
-    case DataType::kReal: return "float";
-    case DataType::kDouble: return "double";
-    case DataType::kBoolean: return "boolean";
+    case DataType::kSmallInt:
+      return "short";
+    case DataType::kInteger:
+      return "int";
+    case DataType::kBigInt:
+      return "long";
+    case DataType::kReal:
+      return "float";
+    case DataType::kDouble:
+      return "double";
+    case DataType::kBoolean:
+      return "boolean";
     case DataType::kChar:
     case DataType::kVarChar:
-    case DataType::kTimestamp: return "char";
+    case DataType::kTimestamp:
+      return "char";
   }
   return "?";
 }
@@ -193,8 +217,7 @@ Result<int64_t> ParseTimestamp(std::string_view text) {
   }
   if (p < text.size() && text[p] == 'Z') ++p;
   if (p != text.size()) return bad();
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-      second > 60) {
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return bad();
   }
   int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));

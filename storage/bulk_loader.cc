@@ -1,9 +1,8 @@
 #include "storage/bulk_loader.h"
 
-#include <unistd.h>
-
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -70,7 +69,7 @@ bool EqualsIgnoreCase(const std::string& a, const std::string& b) {
 struct TablePlan {
   const ManifestTable* manifest = nullptr;
   TableDef def;
-  int pk_col = -1;      // table column of the integer primary key, or -1 (keyed by sequence)
+  int pk_col = -1;  // table column of the integer primary key, or -1 (keyed by sequence)
   int ra_col = -1, dec_col = -1;
   int parent_col = -1;  // kChild: table column holding the parent's primary key
   TablePlan* parent = nullptr;
@@ -144,15 +143,15 @@ Status PlanTable(const Manifest& manifest, const FelisSchema& schema, const Mani
   auto require = [&](const std::string& col, const char* role, bool numeric) -> Result<int> {
     int idx = def.ColumnIndex(col);
     if (idx < 0) {
-      return Status::InvalidArgument(BaseName(manifest.path) + ": table " + mt.name + ": " +
-                                     role + " column " + col + " is not in its files (" +
+      return Status::InvalidArgument(BaseName(manifest.path) + ": table " + mt.name + ": " + role +
+                                     " column " + col + " is not in its files (" +
                                      BaseName(first_file) + ")");
     }
     const ColumnType& t = def.columns[static_cast<size_t>(idx)].type;
     if (numeric && IsString(t.type)) {
-      return Status::InvalidArgument(BaseName(manifest.path) + ": table " + mt.name + ": " +
-                                     role + " column " + col + " has type " +
-                                     ColumnTypeToString(t) + "; a number is needed");
+      return Status::InvalidArgument(BaseName(manifest.path) + ": table " + mt.name + ": " + role +
+                                     " column " + col + " has type " + ColumnTypeToString(t) +
+                                     "; a number is needed");
     }
     def.columns[static_cast<size_t>(idx)].indexed = true;
     return idx;
@@ -184,10 +183,9 @@ Status PlanTable(const Manifest& manifest, const FelisSchema& schema, const Mani
   for (const auto& fk : felis->foreign_keys) {
     bool ok = !fk.columns.empty();
     for (const auto& c : fk.columns) ok = ok && def.ColumnIndex(c) >= 0;
-    bool target_loaded = std::any_of(manifest.tables.begin(), manifest.tables.end(),
-                                     [&](const ManifestTable& t) {
-                                       return EqualsIgnoreCase(t.name, fk.target_table);
-                                     });
+    bool target_loaded = std::any_of(
+        manifest.tables.begin(), manifest.tables.end(),
+        [&](const ManifestTable& t) { return EqualsIgnoreCase(t.name, fk.target_table); });
     if (ok && target_loaded) def.foreign_keys.push_back(fk);
   }
   return Status::OK();
@@ -242,7 +240,9 @@ Status LoadFile(TableLoad* load, size_t file_index, RunBuilder* rows, RunBuilder
     for (const auto& c : def.columns) types.push_back(c.type);
     return types;
   }());
-  auto file_col = [&](int table_col) { return static_cast<size_t>(column_map[static_cast<size_t>(table_col)]); };
+  auto file_col = [&](int table_col) {
+    return static_cast<size_t>(column_map[static_cast<size_t>(table_col)]);
+  };
 
   const std::string prefix = keys::RowPrefix(def.id);
   const std::string index_prefix = keys::IndexPrefix(def.id);
@@ -280,7 +280,8 @@ Status LoadFile(TableLoad* load, size_t file_index, RunBuilder* rows, RunBuilder
           const bool ra_bad = rc.IsNull(r) || !std::isfinite(ra);
           return Status::InvalidArgument(
               reader->Where(r) + ": column " + (ra_bad ? def.ra_column : def.dec_column) + ": " +
-              (ra_bad ? (rc.IsNull(r) ? "NULL" : "non-finite") : (dc.IsNull(r) ? "NULL" : "non-finite")) +
+              (ra_bad ? (rc.IsNull(r) ? "NULL" : "non-finite")
+                      : (dc.IsNull(r) ? "NULL" : "non-finite")) +
               " position; every row of a spatial table needs a finite (ra, dec)");
         }
         if (dec < -90.0 || dec > 90.0) {
@@ -356,8 +357,8 @@ void LoadWorker(TableLoad* load, uint64_t thread_budget) {
   std::string first_orphan;
   const size_t nfiles = load->plan->manifest->files.size();
   for (size_t f = load->next_file++; f < nfiles && !load->failed; f = load->next_file++) {
-    Status s = LoadFile(load, f, &rows, index.get(), thread_budget, &n_rows, &n_orphans,
-                        &first_orphan);
+    Status s =
+        LoadFile(load, f, &rows, index.get(), thread_budget, &n_rows, &n_orphans, &first_orphan);
     if (!s.ok()) {
       if (s.code() != StatusCode::kCancelled) load->Fail(std::move(s));
       return;
@@ -430,9 +431,9 @@ class ProgressReporter {
 };
 
 Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string& staging,
-                 int threads, uint64_t memory_bytes, std::atomic<uint64_t>* rows_read, std::atomic<uint64_t>* bytes_read,
-                 ProgressReporter* reporter, std::vector<std::string>* sst_files,
-                 TableLoadReport* report) {
+                 int threads, uint64_t memory_bytes, std::atomic<uint64_t>* rows_read,
+                 std::atomic<uint64_t>* bytes_read, ProgressReporter* reporter,
+                 std::vector<std::string>* sst_files, TableLoadReport* report) {
   const auto start = Clock::now();
   TableDef& def = plan->def;
   const std::string tag = "t" + std::to_string(def.id);
@@ -452,7 +453,8 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
   load.rows_read = rows_read;
   load.bytes_read = bytes_read;
   reporter->SetPhase("read " + def.name);
-  const int nthreads = std::max(1, std::min<int>(threads, static_cast<int>(plan->manifest->files.size())));
+  const int nthreads =
+      std::max(1, std::min<int>(threads, static_cast<int>(plan->manifest->files.size())));
   // Each thread fills a sort buffer of a quarter of its share (at most 1 GiB: larger sorts
   // gain nothing); half of the memory holds sorted runs, so that a table that fits is never
   // written to run files.
@@ -466,10 +468,10 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
   }
   if (!load.status.ok()) return load.status;
   if (load.orphans > 0 && !options.allow_orphans) {
-    return Status::InvalidArgument(
-        def.name + ": " + std::to_string(load.orphans) + " row(s) name a " + def.parent_key +
-        " that has no row in " + def.parent_table + " (first: " + load.first_orphan +
-        "); fix the files or load with --allow-orphans");
+    return Status::InvalidArgument(def.name + ": " + std::to_string(load.orphans) +
+                                   " row(s) name a " + def.parent_key + " that has no row in " +
+                                   def.parent_table + " (first: " + load.first_orphan +
+                                   "); fix the files or load with --allow-orphans");
   }
   const double read_seconds = SecondsSince(start);
   reporter->SetPhase("sort " + def.name);
@@ -513,9 +515,8 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
     bytes += merged_index.sst_bytes;
     for (auto& f : merged_index.sst_files) sst_files->push_back(f);
     if (merged_index.records != merged_rows.records) {
-      return Status::Internal(def.name + ": " + std::to_string(merged_rows.records) +
-                              " rows but " + std::to_string(merged_index.records) +
-                              " index entries");
+      return Status::Internal(def.name + ": " + std::to_string(merged_rows.records) + " rows but " +
+                              std::to_string(merged_index.records) + " index entries");
     }
     for (auto& p : parts) {
       plan->pk_to_hpx.insert(plan->pk_to_hpx.end(), p.begin(), p.end());
@@ -559,8 +560,8 @@ Result<LoadReport> LoadRelease(const LoadOptions& options,
   for (size_t i = 0; i < manifest.tables.size(); ++i) {
     auto plan = std::make_unique<TablePlan>();
     plan->manifest = &manifest.tables[i];
-    SKY_RETURN_IF_ERROR(PlanTable(manifest, schema, manifest.tables[i],
-                                  static_cast<uint32_t>(i + 1), plan.get()));
+    SKY_RETURN_IF_ERROR(
+        PlanTable(manifest, schema, manifest.tables[i], static_cast<uint32_t>(i + 1), plan.get()));
     for (const auto& f : manifest.tables[i].files) {
       std::error_code ec;
       bytes_total += fs::file_size(f, ec);
@@ -606,8 +607,9 @@ Result<LoadReport> LoadRelease(const LoadOptions& options,
   uint64_t memory_bytes = options.memory_bytes;
   if (memory_bytes == 0) {
     const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-    memory_bytes = pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 10 * 4
-                                         : 1ull << 30;
+    memory_bytes = pages > 0 && page > 0
+                       ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 10 * 4
+                       : 1ull << 30;
   }
   std::atomic<uint64_t> rows_read{0}, bytes_read{0};
   ProgressReporter reporter(progress, bytes_total, &rows_read, &bytes_read);
@@ -618,12 +620,14 @@ Result<LoadReport> LoadRelease(const LoadOptions& options,
   std::vector<std::string> sst_files;
   // Parents before children: a child row needs its parent's spatial key.
   std::vector<TablePlan*> order;
-  for (auto& p : plans) if (p->def.kind != TableKind::kChild) order.push_back(p.get());
-  for (auto& p : plans) if (p->def.kind == TableKind::kChild) order.push_back(p.get());
+  for (auto& p : plans)
+    if (p->def.kind != TableKind::kChild) order.push_back(p.get());
+  for (auto& p : plans)
+    if (p->def.kind == TableKind::kChild) order.push_back(p.get());
   for (TablePlan* plan : order) {
     TableLoadReport tr;
-    SKY_RETURN_IF_ERROR(LoadTable(plan, options, staging, threads, memory_bytes, &rows_read, &bytes_read,
-                                  &reporter, &sst_files, &tr));
+    SKY_RETURN_IF_ERROR(LoadTable(plan, options, staging, threads, memory_bytes, &rows_read,
+                                  &bytes_read, &reporter, &sst_files, &tr));
     report.tables.push_back(tr);
     report.rows += tr.rows;
   }
@@ -652,14 +656,14 @@ Result<LoadReport> LoadRelease(const LoadOptions& options,
     }
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    SKY_RETURN_IF_ERROR(FromRocks(
-        db->Put(wo, rocksdb::Slice(keys::kFormatKey.data(), keys::kFormatKey.size()),
-                std::to_string(keys::kFormatVersion)),
-        "writing " + db_dir));
-    SKY_RETURN_IF_ERROR(FromRocks(
-        db->Put(wo, rocksdb::Slice(keys::kCatalogKey.data(), keys::kCatalogKey.size()),
-                catalog.ToJson()),
-        "writing " + db_dir));
+    SKY_RETURN_IF_ERROR(
+        FromRocks(db->Put(wo, rocksdb::Slice(keys::kFormatKey.data(), keys::kFormatKey.size()),
+                          std::to_string(keys::kFormatVersion)),
+                  "writing " + db_dir));
+    SKY_RETURN_IF_ERROR(
+        FromRocks(db->Put(wo, rocksdb::Slice(keys::kCatalogKey.data(), keys::kCatalogKey.size()),
+                          catalog.ToJson()),
+                  "writing " + db_dir));
     SKY_RETURN_IF_ERROR(FromRocks(db->Flush(rocksdb::FlushOptions()), "flushing " + db_dir));
     SKY_RETURN_IF_ERROR(FromRocks(db->Close(), "closing " + db_dir));
   }

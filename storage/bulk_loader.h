@@ -25,13 +25,13 @@ namespace skyshard {
 struct LoadOptions {
   std::string data_dir;
   std::string manifest_path;
-  bool replace = false;          // replace an already published release of the same name
-  bool allow_orphans = false;    // load child rows whose parent is missing (unreachable by
-                                 // position; reachable by scans and their own key)
+  bool replace = false;        // replace an already published release of the same name
+  bool allow_orphans = false;  // load child rows whose parent is missing (unreachable by
+                               // position; reachable by scans and their own key)
   // Memory for sorting, all threads together; 0 = 40% of the machine's memory. Sorted runs
   // that fit stay in memory; the rest spill to run files under the staging directory.
   uint64_t memory_bytes = 0;
-  int threads = 0;               // 0 = one per core
+  int threads = 0;  // 0 = one per core
 };
 
 // Progress of a load, reported periodically and at every phase change.
@@ -46,8 +46,8 @@ struct LoadProgress {
 struct TableLoadReport {
   std::string name;
   uint64_t rows = 0;
-  uint64_t bytes = 0;     // stored bytes (SST files of its rows and index)
-  uint64_t orphans = 0;   // child rows without a parent (only with allow_orphans)
+  uint64_t bytes = 0;        // stored bytes (SST files of its rows and index)
+  uint64_t orphans = 0;      // child rows without a parent (only with allow_orphans)
   double seconds = 0;        // reading + sorting + merging
   double read_seconds = 0;   // of which reading, keying, encoding and sorting runs
   double merge_seconds = 0;  // of which merging runs into SST files

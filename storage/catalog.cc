@@ -4,10 +4,9 @@
 #include <cstddef>
 #include <exception>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string_view>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 namespace skyshard {
 
@@ -36,9 +35,12 @@ constexpr std::array<DataType, 9> kAllDataTypes = {
 
 std::string_view TableKindName(TableKind kind) {
   switch (kind) {
-    case TableKind::kPlain: return "plain";
-    case TableKind::kSpatial: return "spatial";
-    case TableKind::kChild: return "child";
+    case TableKind::kPlain:
+      return "plain";
+    case TableKind::kSpatial:
+      return "spatial";
+    case TableKind::kChild:
+      return "child";
   }
   return "plain";
 }
@@ -94,8 +96,7 @@ Json TableToJson(const TableDef& t) {
 // error so that a corrupt catalog can be located without a debugger.
 class ObjectReader {
  public:
-  ObjectReader(const Json& object, std::string where)
-      : object_(object), where_(std::move(where)) {}
+  ObjectReader(const Json& object, std::string where) : object_(object), where_(std::move(where)) {}
 
   Status String(const char* key, std::string* out) const {
     const Json* v = nullptr;
@@ -179,8 +180,8 @@ class ObjectReader {
   Status Bad(const char* key, std::string_view expected) const {
     std::string got = object_.find(key)->dump(-1, ' ', false, Json::error_handler_t::replace);
     if (got.size() > 60) got = got.substr(0, 57) + "...";
-    return Status::Corruption("catalog JSON: " + Path(key) + ": expected " +
-                              std::string(expected) + ", got " + got);
+    return Status::Corruption("catalog JSON: " + Path(key) + ": expected " + std::string(expected) +
+                              ", got " + got);
   }
 
   std::string Path(const char* key) const { return where_.empty() ? key : where_ + "." + key; }
@@ -271,9 +272,8 @@ Status TableFromJson(const Json& j, const std::string& where, TableDef* t) {
   SKY_RETURN_IF_ERROR(r.Array("columns", &columns));
   t->columns.resize(columns->size());
   for (size_t i = 0; i < columns->size(); ++i) {
-    SKY_RETURN_IF_ERROR(ColumnFromJson((*columns)[i],
-                                       r.Path("columns") + "[" + std::to_string(i) + "]",
-                                       &t->columns[i]));
+    SKY_RETURN_IF_ERROR(ColumnFromJson(
+        (*columns)[i], r.Path("columns") + "[" + std::to_string(i) + "]", &t->columns[i]));
   }
   const Json* fks = nullptr;
   SKY_RETURN_IF_ERROR(r.Array("foreign_keys", &fks));

@@ -22,13 +22,13 @@ namespace skyshard {
 struct ColumnDef {
   std::string name;
   ColumnType type;
-  std::string unit;         // e.g. "deg", "nJy"; empty when none
-  std::string ucd;          // e.g. "pos.eq.ra;meta.main"
+  std::string unit;  // e.g. "deg", "nJy"; empty when none
+  std::string ucd;   // e.g. "pos.eq.ra;meta.main"
   std::string description;
-  std::string arraysize;    // VOTable arraysize: "" for scalars, "*" or "n" or "n*" for strings
-  bool principal = false;   // TAP_SCHEMA.columns.principal
-  bool indexed = false;     // TAP_SCHEMA.columns.indexed
-  int32_t column_index = 0; // TAP_SCHEMA.columns.column_index (order shown to users)
+  std::string arraysize;     // VOTable arraysize: "" for scalars, "*" or "n" or "n*" for strings
+  bool principal = false;    // TAP_SCHEMA.columns.principal
+  bool indexed = false;      // TAP_SCHEMA.columns.indexed
+  int32_t column_index = 0;  // TAP_SCHEMA.columns.column_index (order shown to users)
 };
 
 struct ForeignKeyDef {
@@ -46,9 +46,9 @@ enum class TableKind : uint8_t {
 };
 
 struct TableDef {
-  std::string name;          // e.g. "Object"
+  std::string name;  // e.g. "Object"
   std::string description;
-  uint32_t id = 0;           // table id used in keys; unique within a release, never 0
+  uint32_t id = 0;  // table id used in keys; unique within a release, never 0
   TableKind kind = TableKind::kPlain;
   std::vector<ColumnDef> columns;  // in stored order
   std::string primary_key;         // column name, or empty
@@ -59,19 +59,19 @@ struct TableDef {
   std::string parent_table;
   std::string parent_key;
   std::vector<ForeignKeyDef> foreign_keys;
-  int32_t table_index = 0;   // TAP_SCHEMA.tables.table_index
+  int32_t table_index = 0;  // TAP_SCHEMA.tables.table_index
   uint64_t row_count = 0;
-  uint64_t bytes = 0;        // approximate stored size
+  uint64_t bytes = 0;  // approximate stored size
 
   // Index of the column named `name` (case-insensitive), or -1.
   int ColumnIndex(const std::string& name) const;
 };
 
 struct Catalog {
-  std::string release;       // the TAP schema name, e.g. "dp02_dc2_catalogs"
+  std::string release;  // the TAP schema name, e.g. "dp02_dc2_catalogs"
   std::string description;
   std::vector<TableDef> tables;
-  std::string loaded_at;     // ISO-8601 time the release was published
+  std::string loaded_at;  // ISO-8601 time the release was published
 
   // The table named `name` (case-insensitive), or nullptr.
   const TableDef* FindTable(const std::string& name) const;

@@ -70,7 +70,8 @@ Result<std::unique_ptr<DataDir>> DataDir::Open(const std::string& path, bool cre
   if (!fs::exists(p, ec)) {
     if (!create) return Status::NotFound("data directory " + p.string() + " does not exist");
     fs::create_directories(p, ec);
-    if (ec) return Status::IOError("cannot create data directory " + p.string() + ": " + ec.message());
+    if (ec)
+      return Status::IOError("cannot create data directory " + p.string() + ": " + ec.message());
   } else if (!fs::is_directory(p, ec)) {
     return Status::InvalidArgument(p.string() + " is not a directory");
   }
@@ -181,7 +182,8 @@ Status DataDir::RemoveDebris() {
     });
     if (!referenced) {
       fs::remove_all(entry.path(), ec);
-      if (ec) return Status::IOError("cannot remove " + entry.path().string() + ": " + ec.message());
+      if (ec)
+        return Status::IOError("cannot remove " + entry.path().string() + ": " + ec.message());
     }
   }
   if (ec) return Status::IOError("cannot list " + path_ + ": " + ec.message());
@@ -214,8 +216,7 @@ Result<std::string> DataDir::NewStagingDir(const std::string& release) {
   return dir.string();
 }
 
-Status DataDir::Publish(const std::string& release, const std::string& staging_dir,
-                        bool replace) {
+Status DataDir::Publish(const std::string& release, const std::string& staging_dir, bool replace) {
   if (lock_fd_ < 0) return Status::Internal("Publish without the writer lock");
   SKY_ASSIGN_OR_RETURN(Registry reg, ReadRegistry());
   auto it = std::find_if(reg.releases.begin(), reg.releases.end(),

@@ -1,5 +1,7 @@
 #include "storage/felis.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <charconv>
 #include <cstdint>
 #include <exception>
@@ -9,8 +11,6 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
-
-#include <yaml-cpp/yaml.h>
 
 namespace skyshard {
 
@@ -95,9 +95,9 @@ Status OwnColumnReference(const Context& ctx, const YAML::Node& node, const Tabl
                           const char* field, std::string* column) {
   std::string ref;
   if (!ScalarText(node, &ref) || ref.empty()) {
-    return ctx.Error(LineOf(node), table.name, "",
-                     std::string(field) + ": expected a column reference \"#" + table.name +
-                         ".column\"");
+    return ctx.Error(
+        LineOf(node), table.name, "",
+        std::string(field) + ": expected a column reference \"#" + table.name + ".column\"");
   }
   std::string ref_table;
   if (!SplitReference(ref, &ref_table, column)) {
@@ -262,14 +262,14 @@ Status ParseConstraint(const Context& ctx, const YAML::Node& node, TableDef* tab
   for (const YAML::Node& item : ReferenceItems(referenced)) {
     std::string text, target_table, target_column;
     if (!ScalarText(item, &text) || !SplitReference(text, &target_table, &target_column)) {
-      return ctx.Error(LineOf(item), table->name, "",
-                       label + ": referenced column '" + text +
-                           "' is not a column reference \"#Table.column\"");
+      return ctx.Error(
+          LineOf(item), table->name, "",
+          label + ": referenced column '" + text + "' is not a column reference \"#Table.column\"");
     }
     if (!fk.target_table.empty() && target_table != fk.target_table) {
-      return ctx.Error(LineOf(item), table->name, "",
-                       label + ": referenced columns span tables " + fk.target_table + " and " +
-                           target_table);
+      return ctx.Error(
+          LineOf(item), table->name, "",
+          label + ": referenced columns span tables " + fk.target_table + " and " + target_table);
     }
     fk.target_table = target_table;
     fk.target_columns.push_back(target_column);
@@ -277,8 +277,9 @@ Status ParseConstraint(const Context& ctx, const YAML::Node& node, TableDef* tab
   }
   if (fk.columns.empty() || fk.columns.size() != fk.target_columns.size()) {
     return ctx.Error(LineOf(node), table->name, "",
-                     label + ": `columns` and `referencedColumns` must have the same, non-zero "
-                             "number of entries");
+                     label +
+                         ": `columns` and `referencedColumns` must have the same, non-zero "
+                         "number of entries");
   }
   table->foreign_keys.push_back(std::move(fk));
   pending->push_back(std::move(ref));
@@ -408,8 +409,7 @@ const TableDef* FelisSchema::FindTable(const std::string& table_name) const {
   return nullptr;
 }
 
-Result<FelisSchema> ParseFelisSchema(const std::string& yaml_text,
-                                     const std::string& source_name) {
+Result<FelisSchema> ParseFelisSchema(const std::string& yaml_text, const std::string& source_name) {
   try {
     return ParseOrThrow(yaml_text, source_name);
   } catch (const YAML::Exception& e) {

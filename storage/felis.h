@@ -16,7 +16,7 @@
 namespace skyshard {
 
 struct FelisSchema {
-  std::string name;         // the schema's `name`
+  std::string name;  // the schema's `name`
   std::string description;
   // Every table of the file, with all its columns; TableDef::id, kind and the position/parent
   // fields are left at their defaults (the manifest decides them).

@@ -2,6 +2,7 @@
 
 #include <glob.h>
 #include <sys/stat.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <exception>
@@ -12,8 +13,6 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
-
-#include <yaml-cpp/yaml.h>
 
 namespace skyshard {
 
@@ -137,8 +136,8 @@ class ManifestParser {
       }
       std::string where = "table " + t.name + ": parent.table: ";
       if (parent == nullptr) {
-        return Error(parent_lines[i], where + "'" + t.parent_table +
-                                          "' is not a table of this manifest");
+        return Error(parent_lines[i],
+                     where + "'" + t.parent_table + "' is not a table of this manifest");
       }
       if (parent->ra_column.empty()) {
         return Error(parent_lines[i], where + "parent table " + parent->name +
@@ -157,14 +156,13 @@ class ManifestParser {
   }
 
   // `where` is "" or "table T: " and prefixes the field name in messages.
-  Status CheckKeys(const YAML::Node& map, Keys valid,
-                   const std::string& where) const {
+  Status CheckKeys(const YAML::Node& map, Keys valid, const std::string& where) const {
     std::vector<std::string> seen;
     for (const auto& kv : map) {
       std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("?");
       if (std::find(valid.begin(), valid.end(), key) == valid.end()) {
-        return Error(LineOf(kv.first), where + "unknown key '" + key + "' (valid keys: " +
-                                           JoinKeys(valid) + ")");
+        return Error(LineOf(kv.first),
+                     where + "unknown key '" + key + "' (valid keys: " + JoinKeys(valid) + ")");
       }
       // yaml-cpp keeps both entries of a repeated key and lookups see only the first.
       if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
@@ -182,8 +180,7 @@ class ManifestParser {
     return Status::OK();
   }
 
-  Status ParseTable(const YAML::Node& node, int name_line, ManifestTable* table,
-                    int* parent_line) {
+  Status ParseTable(const YAML::Node& node, int name_line, ManifestTable* table, int* parent_line) {
     const std::string where = "table " + table->name + ": ";
     if (!node.IsMap()) {
       return Error(node.IsNull() ? name_line : LineOf(node),
@@ -210,22 +207,21 @@ class ManifestParser {
       SKY_RETURN_IF_ERROR(Expand(pattern, LineOf(p), where, &table->files));
     }
     std::sort(table->files.begin(), table->files.end());
-    table->files.erase(std::unique(table->files.begin(), table->files.end()),
-                       table->files.end());
+    table->files.erase(std::unique(table->files.begin(), table->files.end()), table->files.end());
 
     YAML::Node position = node["position"];
     YAML::Node parent = node["parent"];
     if (position && parent) {
-      return Error(LineOf(parent), where + "has both `position` and `parent`; a table is "
-                                           "either spatial or stored beside its parent");
+      return Error(LineOf(parent), where +
+                                       "has both `position` and `parent`; a table is "
+                                       "either spatial or stored beside its parent");
     }
     if (position) {
       if (!position.IsSequence() || position.size() != 2 || !position[0].IsScalar() ||
-          !position[1].IsScalar() || position[0].Scalar().empty() ||
-          position[1].Scalar().empty()) {
-        return Error(LineOf(position),
-                     where + "position: expected two column names [ra, dec], e.g. "
-                             "[coord_ra, coord_dec]");
+          !position[1].IsScalar() || position[0].Scalar().empty() || position[1].Scalar().empty()) {
+        return Error(LineOf(position), where +
+                                           "position: expected two column names [ra, dec], e.g. "
+                                           "[coord_ra, coord_dec]");
       }
       table->ra_column = position[0].Scalar();
       table->dec_column = position[1].Scalar();
@@ -255,9 +251,8 @@ class ManifestParser {
 
   Status Expand(const std::string& pattern, int line, const std::string& where,
                 std::vector<std::string>* out) const {
-    const std::string full = fs::path(pattern).is_absolute()
-                                 ? pattern
-                                 : EscapeGlob(dir_.string()) + "/" + pattern;
+    const std::string full =
+        fs::path(pattern).is_absolute() ? pattern : EscapeGlob(dir_.string()) + "/" + pattern;
     glob_t g{};
     int rc = ::glob(full.c_str(), GLOB_BRACE, nullptr, &g);
     size_t before = out->size();
@@ -271,12 +266,12 @@ class ManifestParser {
     ::globfree(&g);
     if (rc == GLOB_NOSPACE) return Status::Internal(name_ + ": out of memory expanding globs");
     if (rc == GLOB_ABORTED) {
-      return Error(line, where + "files pattern '" + pattern + "': cannot read directory " +
-                             dir_.string());
+      return Error(
+          line, where + "files pattern '" + pattern + "': cannot read directory " + dir_.string());
     }
     if (out->size() == before) {
-      return Error(line, where + "files pattern '" + pattern + "' matches no file in " +
-                             dir_.string());
+      return Error(line,
+                   where + "files pattern '" + pattern + "' matches no file in " + dir_.string());
     }
     return Status::OK();
   }

@@ -34,9 +34,9 @@ struct ManifestTable {
 };
 
 struct Manifest {
-  std::string path;          // absolute path of the manifest file
+  std::string path;  // absolute path of the manifest file
   std::string release;
-  std::string schema_path;   // absolute
+  std::string schema_path;            // absolute
   std::vector<ManifestTable> tables;  // in file order
 };
 

@@ -66,13 +66,25 @@ void RowEncoder::Encode(const ColumnBatch& batch, const std::vector<int>& column
       continue;
     }
     switch (types_[i].type) {
-      case DataType::kSmallInt: AppendRaw(out, static_cast<int16_t>(col.ints[row])); break;
-      case DataType::kInteger: AppendRaw(out, static_cast<int32_t>(col.ints[row])); break;
+      case DataType::kSmallInt:
+        AppendRaw(out, static_cast<int16_t>(col.ints[row]));
+        break;
+      case DataType::kInteger:
+        AppendRaw(out, static_cast<int32_t>(col.ints[row]));
+        break;
       case DataType::kBigInt:
-      case DataType::kTimestamp: AppendRaw(out, col.ints[row]); break;
-      case DataType::kBoolean: out->push_back(col.ints[row] != 0 ? 1 : 0); break;
-      case DataType::kReal: AppendRaw(out, static_cast<float>(col.doubles[row])); break;
-      case DataType::kDouble: AppendRaw(out, col.doubles[row]); break;
+      case DataType::kTimestamp:
+        AppendRaw(out, col.ints[row]);
+        break;
+      case DataType::kBoolean:
+        out->push_back(col.ints[row] != 0 ? 1 : 0);
+        break;
+      case DataType::kReal:
+        AppendRaw(out, static_cast<float>(col.doubles[row]));
+        break;
+      case DataType::kDouble:
+        AppendRaw(out, col.doubles[row]);
+        break;
       case DataType::kChar:
       case DataType::kVarChar: {
         const std::string& s = col.strings[row];
@@ -115,7 +127,9 @@ Status RowDecoder::DecodeInto(std::string_view row, const std::vector<int>& proj
           break;
         }
         case DataType::kBigInt:
-        case DataType::kTimestamp: ok = ReadRaw(&in, &iv); break;
+        case DataType::kTimestamp:
+          ok = ReadRaw(&in, &iv);
+          break;
         case DataType::kBoolean: {
           uint8_t v;
           ok = ReadRaw(&in, &v);
@@ -128,7 +142,9 @@ Status RowDecoder::DecodeInto(std::string_view row, const std::vector<int>& proj
           dv = v;
           break;
         }
-        case DataType::kDouble: ok = ReadRaw(&in, &dv); break;
+        case DataType::kDouble:
+          ok = ReadRaw(&in, &dv);
+          break;
         case DataType::kChar:
         case DataType::kVarChar: {
           uint32_t len;

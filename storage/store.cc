@@ -90,8 +90,8 @@ class RangeRowIterator final : public RowIterator {
         }
       }
       rocksdb::Slice v = it_->value();
-      SKY_RETURN_IF_ERROR(decoder_.DecodeInto(std::string_view(v.data(), v.size()), projection_,
-                                              batch));
+      SKY_RETURN_IF_ERROR(
+          decoder_.DecodeInto(std::string_view(v.data(), v.size()), projection_, batch));
       ++n;
       it_->Next();
     }
@@ -171,8 +171,8 @@ class RocksStore final : public Store {
                                                         int64_t pk) const override {
     SKY_RETURN_IF_ERROR(CheckProjection(table, projection));
     if (table.primary_key.empty() ||
-        !IsIntegerLike(table.columns[static_cast<size_t>(table.ColumnIndex(table.primary_key))]
-                           .type.type)) {
+        !IsIntegerLike(
+            table.columns[static_cast<size_t>(table.ColumnIndex(table.primary_key))].type.type)) {
       return Status::Unsupported("table " + table.name + " has no integer primary key");
     }
     std::string key = keys::RowPrefix(table.id);
@@ -241,8 +241,8 @@ Result<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& directory)
   SKY_RETURN_IF_ERROR(FromRocks(s, "opening store " + directory));
   std::unique_ptr<rocksdb::DB> db(raw);
   std::string format;
-  s = db->Get(rocksdb::ReadOptions(), rocksdb::Slice(keys::kFormatKey.data(), keys::kFormatKey.size()),
-              &format);
+  s = db->Get(rocksdb::ReadOptions(),
+              rocksdb::Slice(keys::kFormatKey.data(), keys::kFormatKey.size()), &format);
   if (s.IsNotFound()) return Status::Corruption(directory + ": store has no format marker");
   SKY_RETURN_IF_ERROR(FromRocks(s, "reading " + directory));
   if (format != std::to_string(keys::kFormatVersion)) {

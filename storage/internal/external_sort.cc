@@ -29,7 +29,8 @@ std::atomic<uint64_t> g_run_counter{0};
 uint64_t OrderBytes(std::string_view key, size_t at) {
   if (key.size() >= at + 8) return keys::GetU64(key.data() + at);
   uint64_t v = 0;
-  for (size_t i = 0; i < 8; ++i) v = (v << 8) | (at + i < key.size() ? static_cast<uint8_t>(key[at + i]) : 0);
+  for (size_t i = 0; i < 8; ++i)
+    v = (v << 8) | (at + i < key.size() ? static_cast<uint8_t>(key[at + i]) : 0);
   return v;
 }
 
@@ -181,10 +182,10 @@ RunBuilder::RunBuilder(RunSet* set, std::string tmp_dir, MemoryBudget* budget)
 RunBuilder::~RunBuilder() = default;
 
 void RunBuilder::Add(std::string_view key, std::string_view value) {
-  entries_.push_back(Entry{{OrderBytes(key, keys::kPrefixSize),
-                            OrderBytes(key, keys::kPrefixSize + 8),
-                            OrderBytes(key, keys::kPrefixSize + 16)},
-                           data_.size()});
+  entries_.push_back(
+      Entry{{OrderBytes(key, keys::kPrefixSize), OrderBytes(key, keys::kPrefixSize + 8),
+             OrderBytes(key, keys::kPrefixSize + 16)},
+            data_.size()});
   const auto klen = static_cast<uint16_t>(key.size());
   const auto vlen = static_cast<uint32_t>(value.size());
   char header[kHeader];
@@ -323,10 +324,9 @@ Status MergePartition(const std::vector<RunFile>& runs, const Partition& part, i
       SKY_RETURN_IF_ERROR(FromRocks(writer.Open(*sst_path), "cannot create " + *sst_path));
       opened = true;
     }
-    SKY_RETURN_IF_ERROR(FromRocks(
-        writer.Put(rocksdb::Slice(k.data(), k.size()),
-                   rocksdb::Slice(c->value().data(), c->value().size())),
-        "cannot write " + *sst_path));
+    SKY_RETURN_IF_ERROR(FromRocks(writer.Put(rocksdb::Slice(k.data(), k.size()),
+                                             rocksdb::Slice(c->value().data(), c->value().size())),
+                                  "cannot write " + *sst_path));
     if (options.on_record) SKY_RETURN_IF_ERROR(options.on_record(index, k, c->value()));
     prev.assign(k.data(), k.size());
     ++n;
@@ -361,8 +361,8 @@ Result<MergeResult> MergeRuns(RunSet* set, const MergeOptions& options) {
   samples.erase(std::unique(samples.begin(), samples.end()), samples.end());
   // Enough partitions to keep every core busy to the end (several per thread, as partitions
   // differ in size) and each SST of a reasonable size.
-  uint64_t wanted = std::max<uint64_t>(1, (total_bytes + options.partition_bytes - 1) /
-                                              options.partition_bytes);
+  uint64_t wanted =
+      std::max<uint64_t>(1, (total_bytes + options.partition_bytes - 1) / options.partition_bytes);
   if (total_bytes > (8ull << 20)) wanted = std::max<uint64_t>(wanted, options.threads * 4ull);
   wanted = std::min<uint64_t>(wanted, samples.size());
   std::vector<Partition> parts(wanted);

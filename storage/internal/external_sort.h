@@ -60,8 +60,8 @@ struct MemoryRun {
 };
 
 struct RunFile {
-  std::string path;                    // a run file, or empty for a memory run
-  std::shared_ptr<MemoryRun> memory;   // the run, when it stayed in memory
+  std::string path;                   // a run file, or empty for a memory run
+  std::shared_ptr<MemoryRun> memory;  // the run, when it stayed in memory
   uint64_t records = 0;
   uint64_t bytes = 0;
   // Every kSampleEvery-th record's key and where that record starts: the file offset, or the
@@ -116,7 +116,7 @@ class RunBuilder {
 };
 
 struct MergeOptions {
-  std::string sst_dir;            // where the SST files go
+  std::string sst_dir;  // where the SST files go
   int threads = 2;
   uint64_t partition_bytes = 128ull << 20;  // target size of one partition before compression
   // Bloom filters serve point lookups of keys that may be absent (primary-key index, plain

@@ -25,8 +25,14 @@ constexpr char kMetaSpace = 0x00;
 constexpr char kRowSpace = 0x01;
 constexpr char kIndexSpace = 0x02;
 
-constexpr std::string_view kCatalogKey = std::string_view("\x00" "catalog", 8);
-constexpr std::string_view kFormatKey = std::string_view("\x00" "format", 7);
+constexpr std::string_view kCatalogKey = std::string_view(
+    "\x00"
+    "catalog",
+    8);
+constexpr std::string_view kFormatKey = std::string_view(
+    "\x00"
+    "format",
+    7);
 constexpr int kFormatVersion = 1;
 
 inline void PutU32(std::string* out, uint32_t v) {

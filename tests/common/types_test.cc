@@ -1,10 +1,11 @@
+#include "common/types.h"
+
 #include <gtest/gtest.h>
 
 #include <ctime>
 #include <random>
 
 #include "common/status.h"
-#include "common/types.h"
 
 namespace skyshard {
 namespace {
@@ -63,12 +64,12 @@ TEST(TypesTest, FelisTypesMapToAdqlTypes) {
     DataType type;
     uint32_t out_length;
   } cases[] = {
-      {"boolean", 0, DataType::kBoolean, 0}, {"byte", 0, DataType::kSmallInt, 0},
-      {"short", 0, DataType::kSmallInt, 0},  {"int", 0, DataType::kInteger, 0},
-      {"long", 0, DataType::kBigInt, 0},     {"BIGINT", 0, DataType::kBigInt, 0},
-      {"float", 0, DataType::kReal, 0},      {"double", 0, DataType::kDouble, 0},
-      {"char", 12, DataType::kChar, 12},     {"CHAR(16)", 0, DataType::kChar, 16},
-      {"string", 0, DataType::kVarChar, 0},  {"text", 0, DataType::kVarChar, 0},
+      {"boolean", 0, DataType::kBoolean, 0},     {"byte", 0, DataType::kSmallInt, 0},
+      {"short", 0, DataType::kSmallInt, 0},      {"int", 0, DataType::kInteger, 0},
+      {"long", 0, DataType::kBigInt, 0},         {"BIGINT", 0, DataType::kBigInt, 0},
+      {"float", 0, DataType::kReal, 0},          {"double", 0, DataType::kDouble, 0},
+      {"char", 12, DataType::kChar, 12},         {"CHAR(16)", 0, DataType::kChar, 16},
+      {"string", 0, DataType::kVarChar, 0},      {"text", 0, DataType::kVarChar, 0},
       {"timestamp", 0, DataType::kTimestamp, 0},
   };
   for (const auto& c : cases) {

@@ -1,18 +1,17 @@
 // Tests for the catalog JSON form, the Felis schema reader and the release manifest reader.
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
 
 #include "storage/catalog.h"
 #include "storage/felis.h"
@@ -153,8 +152,8 @@ Catalog SampleCatalog() {
   source.parent_table = "Object";
   source.parent_key = "objectId";
   source.row_count = 123456789012345ull;
-  source.columns.push_back(ColumnDef{"objectId", {DataType::kBigInt, 0}, "", "meta.id", "", "",
-                                     true, true, 0});
+  source.columns.push_back(
+      ColumnDef{"objectId", {DataType::kBigInt, 0}, "", "meta.id", "", "", true, true, 0});
   source.foreign_keys.push_back(
       ForeignKeyDef{"Obj_FS", "link", {"objectId"}, "Object", {"c_BIGINT"}});
 
@@ -162,8 +161,15 @@ Catalog SampleCatalog() {
   visit.name = "CcdVisit";
   visit.id = std::numeric_limits<uint32_t>::max();
   visit.kind = TableKind::kPlain;
-  visit.columns.push_back(ColumnDef{"band", {DataType::kChar, 1}, "", "", "", "1", false,
-                                    false, std::numeric_limits<int32_t>::min()});
+  visit.columns.push_back(ColumnDef{"band",
+                                    {DataType::kChar, 1},
+                                    "",
+                                    "",
+                                    "",
+                                    "1",
+                                    false,
+                                    false,
+                                    std::numeric_limits<int32_t>::min()});
   visit.foreign_keys.push_back(ForeignKeyDef{"two", "", {"a", "b"}, "X", {"c", "d"}});
 
   c.tables = {object, source, visit};
@@ -467,10 +473,10 @@ TEST(FelisTest, SmallSchemaFields) {
     const char* arraysize;
   };
   const Expected expected[] = {
-      {"id", {DataType::kBigInt, 0}, ""},     {"ra", {DataType::kDouble, 0}, ""},
-      {"band", {DataType::kChar, 10}, "10"},  {"label", {DataType::kVarChar, 0}, "*"},
-      {"code", {DataType::kChar, 16}, "16"},  {"fixed", {DataType::kChar, 4}, "4*"},
-      {"n", {DataType::kInteger, 0}, "3"},    {"t", {DataType::kTimestamp, 0}, ""},
+      {"id", {DataType::kBigInt, 0}, ""},    {"ra", {DataType::kDouble, 0}, ""},
+      {"band", {DataType::kChar, 10}, "10"}, {"label", {DataType::kVarChar, 0}, "*"},
+      {"code", {DataType::kChar, 16}, "16"}, {"fixed", {DataType::kChar, 4}, "4*"},
+      {"n", {DataType::kInteger, 0}, "3"},   {"t", {DataType::kTimestamp, 0}, ""},
   };
   for (size_t i = 0; i < std::size(expected); ++i) {
     SCOPED_TRACE(expected[i].name);
@@ -529,8 +535,7 @@ TEST(FelisTest, UnknownDatatypeNamesTableColumnAndLine) {
 }
 
 TEST(FelisTest, ColumnWithoutNameOrDatatype) {
-  ExpectFelisError(SmallWith("  - name: label\n    datatype: string\n",
-                             "  - datatype: string\n"),
+  ExpectFelisError(SmallWith("  - name: label\n    datatype: string\n", "  - datatype: string\n"),
                    "  - datatype: string", {"table Star", "without a `name`"});
   ExpectFelisError(SmallWith("  - name: label\n    datatype: string\n",
                              "  - name: label\n    description: no type\n"),
@@ -547,8 +552,8 @@ TEST(FelisTest, PrimaryKeyNamingUnknownColumn) {
                    "#Star.ident", {"table Star", "primaryKey", "'ident'"});
   ExpectFelisError(SmallWith("  - \"#Obs.epoch\"", "  - \"#Obs.when\""), "#Obs.when",
                    {"table Obs", "primaryKey", "'when'"});
-  ExpectFelisError(SmallWith("primaryKey: \"#Star.id\"", "primaryKey: id"),
-                   "primaryKey: id", {"table Star", "not a column reference"});
+  ExpectFelisError(SmallWith("primaryKey: \"#Star.id\"", "primaryKey: id"), "primaryKey: id",
+                   {"table Star", "not a column reference"});
 }
 
 TEST(FelisTest, ForeignKeyToUnknownTableOrColumn) {
@@ -708,8 +713,7 @@ TEST_F(ManifestTest, PathsAreRelativeToTheManifestNotTheWorkingDirectory) {
   Result<Manifest> from_elsewhere = ReadManifest(ManifestPath());
   // A relative manifest path is resolved against the working directory, once.
   fs::current_path(dir_.path().parent_path());
-  Result<Manifest> relative =
-      ReadManifest((dir_.path().filename() / "manifest.yaml").string());
+  Result<Manifest> relative = ReadManifest((dir_.path().filename() / "manifest.yaml").string());
   fs::current_path(saved);
 
   ASSERT_TRUE(from_elsewhere.ok()) << from_elsewhere.status().ToString();
@@ -722,8 +726,8 @@ TEST_F(ManifestTest, PathsAreRelativeToTheManifestNotTheWorkingDirectory) {
 }
 
 TEST_F(ManifestTest, AbsolutePatternIsKept) {
-  std::string text = "release: r1\nschema: s.yaml\ntables:\n  T:\n    files: [" +
-                     Abs("fs-c.fits") + "]\n";
+  std::string text =
+      "release: r1\nschema: s.yaml\ntables:\n  T:\n    files: [" + Abs("fs-c.fits") + "]\n";
   Result<Manifest> r = Read(text);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->tables[0].files, std::vector<std::string>{Abs("fs-c.fits")});
@@ -737,10 +741,11 @@ TEST_F(ManifestTest, MissingManifestIsNotFound) {
 }
 
 TEST_F(ManifestTest, GlobMatchingNothing) {
-  ExpectError("release: r\nschema: s.yaml\ntables:\n  Object:\n    files: [object-1.csv, "
-              "objekt-*.csv]\n",
-              "objekt", {"table Object", "files pattern 'objekt-*.csv' matches no file in " +
-                                             dir_.path().string()});
+  ExpectError(
+      "release: r\nschema: s.yaml\ntables:\n  Object:\n    files: [object-1.csv, "
+      "objekt-*.csv]\n",
+      "objekt",
+      {"table Object", "files pattern 'objekt-*.csv' matches no file in " + dir_.path().string()});
   // Only a directory matches: still no file.
   ExpectError("release: r\nschema: s.yaml\ntables:\n  Object:\n    files: [object-dir.*]\n",
               "object-dir", {"table Object", "matches no file"});
@@ -763,31 +768,35 @@ TEST_F(ManifestTest, MissingTopLevelFields) {
               {"missing required field 'schema'"});
   ExpectError("release: r\nschema: s.yaml\n", "release", {"missing required field 'tables'"});
   ExpectError("release: r\nschema: s.yaml\ntables: {}\n", "tables:", {"tables: expected"});
-  ExpectError("release: r\nschema: s.yaml\ntables:\n  T:\n    position: [a, b]\n", "  T:",
-              {"table T", "missing required field 'files'"});
-  ExpectError("release: r\nschema: s.yaml\ntables:\n  T:\n    files: []\n", "files:",
-              {"table T", "files: expected a list"});
+  ExpectError("release: r\nschema: s.yaml\ntables:\n  T:\n    position: [a, b]\n",
+              "  T:", {"table T", "missing required field 'files'"});
+  ExpectError("release: r\nschema: s.yaml\ntables:\n  T:\n    files: []\n",
+              "files:", {"table T", "files: expected a list"});
 }
 
 TEST_F(ManifestTest, UnknownKeysListTheValidOnes) {
   ExpectError("release: r\nschema: s.yaml\ntabels:\n  T:\n    files: [fs-a.fits]\n", "tabels",
               {"unknown key 'tabels'", "release, schema, tables"});
-  ExpectError("release: r\nschema: s.yaml\ntables:\n  T:\n    files: [fs-a.fits]\n"
-              "    postion: [ra, dec]\n",
-              "postion", {"table T", "unknown key 'postion'", "files, position, parent"});
-  ExpectError("release: r\nschema: s.yaml\ntables:\n  P:\n    files: [fs-a.fits]\n"
-              "    position: [ra, dec]\n  C:\n    files: [fs-b.fits]\n"
-              "    parent:\n      table: P\n      kee: pid\n",
-              "kee", {"table C: parent", "unknown key 'kee'", "table, key"});
+  ExpectError(
+      "release: r\nschema: s.yaml\ntables:\n  T:\n    files: [fs-a.fits]\n"
+      "    postion: [ra, dec]\n",
+      "postion", {"table T", "unknown key 'postion'", "files, position, parent"});
+  ExpectError(
+      "release: r\nschema: s.yaml\ntables:\n  P:\n    files: [fs-a.fits]\n"
+      "    position: [ra, dec]\n  C:\n    files: [fs-b.fits]\n"
+      "    parent:\n      table: P\n      kee: pid\n",
+      "kee", {"table C: parent", "unknown key 'kee'", "table, key"});
 }
 
 TEST_F(ManifestTest, BadPosition) {
-  ExpectError("release: r\nschema: s.yaml\ntables:\n  T:\n    files: [fs-a.fits]\n"
-              "    position: [ra, dec, z]\n",
-              "position", {"table T", "position", "two column names"});
-  ExpectError("release: r\nschema: s.yaml\ntables:\n  T:\n    files: [fs-a.fits]\n"
-              "    position: ra\n",
-              "position", {"table T", "position"});
+  ExpectError(
+      "release: r\nschema: s.yaml\ntables:\n  T:\n    files: [fs-a.fits]\n"
+      "    position: [ra, dec, z]\n",
+      "position", {"table T", "position", "two column names"});
+  ExpectError(
+      "release: r\nschema: s.yaml\ntables:\n  T:\n    files: [fs-a.fits]\n"
+      "    position: ra\n",
+      "position", {"table T", "position"});
 }
 
 TEST_F(ManifestTest, BadParent) {
@@ -797,12 +806,12 @@ TEST_F(ManifestTest, BadParent) {
               "parent:", {"table FS", "parent: missing field 'key'"});
   ExpectError(head + object + "  FS:\n    files: [fs-a.fits]\n    parent: {key: objectId}\n",
               "parent:", {"table FS", "parent: missing field 'table'"});
-  ExpectError(head + object + "  FS:\n    files: [fs-a.fits]\n    parent: Object\n", "parent:",
-              {"table FS", "parent: expected a mapping"});
+  ExpectError(head + object + "  FS:\n    files: [fs-a.fits]\n    parent: Object\n",
+              "parent:", {"table FS", "parent: expected a mapping"});
   // The parent may come later in the file, but must be there.
-  ExpectError(head + "  FS:\n    files: [fs-a.fits]\n    parent: {table: Objekt, key: id}\n" +
-                  object,
-              "parent:", {"table FS", "'Objekt' is not a table of this manifest"});
+  ExpectError(
+      head + "  FS:\n    files: [fs-a.fits]\n    parent: {table: Objekt, key: id}\n" + object,
+      "parent:", {"table FS", "'Objekt' is not a table of this manifest"});
   ExpectError(head + "  V:\n    files: [fs-c.fits]\n" +
                   "  FS:\n    files: [fs-a.fits]\n    parent: {table: V, key: id}\n",
               "parent:", {"table FS", "parent table V has no `position`"});
@@ -822,9 +831,10 @@ TEST_F(ManifestTest, ParentListedAfterChildIsAccepted) {
 }
 
 TEST_F(ManifestTest, DuplicateTablesAndInvalidYaml) {
-  ExpectError("release: r\nschema: s.yaml\ntables:\n  T:\n    files: [fs-a.fits]\n"
-              "  t:\n    files: [fs-b.fits]\n",
-              "  t:", {"table t is listed twice"});
+  ExpectError(
+      "release: r\nschema: s.yaml\ntables:\n  T:\n    files: [fs-a.fits]\n"
+      "  t:\n    files: [fs-b.fits]\n",
+      "  t:", {"table t is listed twice"});
   Result<Manifest> broken = Read("release: r\nschema: s.yaml\ntables:\n  T:\n    files: [x\n");
   ASSERT_FALSE(broken.ok());
   EXPECT_EQ(broken.status().code(), StatusCode::kInvalidArgument);

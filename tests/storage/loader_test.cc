@@ -1,16 +1,15 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <filesystem>
 #include <thread>
 
 #include "storage/bulk_loader.h"
@@ -26,8 +25,8 @@ using testing::MakeTestRelease;
 using testing::TempDir;
 using testing::WriteText;
 
-Result<LoadReport> Load(const std::string& data, const std::string& manifest,
-                        bool replace = false, bool allow_orphans = false) {
+Result<LoadReport> Load(const std::string& data, const std::string& manifest, bool replace = false,
+                        bool allow_orphans = false) {
   LoadOptions o;
   o.data_dir = data;
   o.manifest_path = manifest;
@@ -166,20 +165,22 @@ TEST_F(LoaderErrorTest, OrphanChildRowsAreRefusedUnlessAllowed) {
 }
 
 TEST_F(LoaderErrorTest, BadManifestAndSchema) {
-  WriteText(src_ + "/manifest.yaml", "release: testrel\nschema: schema.yaml\ntables:\n  Obj:\n"
-                                     "    files: [obj-*.csv]\n    postion: [ra, dec]\n");
+  WriteText(src_ + "/manifest.yaml",
+            "release: testrel\nschema: schema.yaml\ntables:\n  Obj:\n"
+            "    files: [obj-*.csv]\n    postion: [ra, dec]\n");
   ExpectFailure(StatusCode::kInvalidArgument, {"manifest.yaml", "postion"});
   WriteText(src_ + "/manifest.yaml", testing::kManifest);
-  WriteText(src_ + "/schema.yaml", "name: x\ntables:\n- name: Obj\n  columns:\n  - name: a\n"
-                                   "    datatype: quaternion\n");
+  WriteText(src_ + "/schema.yaml",
+            "name: x\ntables:\n- name: Obj\n  columns:\n  - name: a\n"
+            "    datatype: quaternion\n");
   ExpectFailure(StatusCode::kInvalidArgument, {"schema.yaml", "quaternion"});
   fs::remove(src_ + "/schema.yaml");
   ExpectFailure(StatusCode::kNotFound, {"schema.yaml"});
 }
 
 TEST_F(LoaderErrorTest, TableMissingFromSchema) {
-  WriteText(src_ + "/manifest.yaml", std::string(testing::kManifest) +
-                                         "  Visit:\n    files: [alltypes.csv]\n");
+  WriteText(src_ + "/manifest.yaml",
+            std::string(testing::kManifest) + "  Visit:\n    files: [alltypes.csv]\n");
   ExpectFailure(StatusCode::kInvalidArgument, {"Visit", "schema.yaml"});
 }
 
@@ -292,8 +293,8 @@ TEST(LoaderDiskFullTest, FailedWritesLeaveNothingBehind) {
     ::dup2(fd, 2);
     int devnull = ::open("/dev/null", O_WRONLY);
     ::dup2(devnull, 1);
-    ::execl(SKYSHARD_BINARY, SKYSHARD_BINARY, "load", "--data", data.c_str(),
-            rel.manifest.c_str(), "--memory", "64", nullptr);
+    ::execl(SKYSHARD_BINARY, SKYSHARD_BINARY, "load", "--data", data.c_str(), rel.manifest.c_str(),
+            "--memory", "64", nullptr);
     ::_exit(127);
   }
   int status = 0;

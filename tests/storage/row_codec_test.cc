@@ -1,3 +1,5 @@
+#include "storage/row_codec.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -5,7 +7,6 @@
 #include <random>
 
 #include "common/column_batch.h"
-#include "storage/row_codec.h"
 
 namespace skyshard {
 namespace {
@@ -43,10 +44,13 @@ ColumnBatch RandomBatch(const std::vector<ColumnType>& types, size_t rows, uint6
           col.AppendInt(extreme ? std::numeric_limits<int64_t>::min()
                                 : static_cast<int64_t>(rng()));
           break;
-        case DataType::kBoolean: col.AppendInt(static_cast<int64_t>(rng() % 2)); break;
+        case DataType::kBoolean:
+          col.AppendInt(static_cast<int64_t>(rng() % 2));
+          break;
         case DataType::kReal:
-          col.AppendDouble(extreme ? -0.0 : static_cast<float>(std::ldexp(
-                                                static_cast<double>(rng() % 100000) - 50000, -7)));
+          col.AppendDouble(extreme ? -0.0
+                                   : static_cast<float>(std::ldexp(
+                                         static_cast<double>(rng() % 100000) - 50000, -7)));
           break;
         case DataType::kDouble:
           col.AppendDouble(extreme ? std::numeric_limits<double>::denorm_min()
@@ -132,13 +136,17 @@ TEST(RowCodecTest, ProjectionReordersAndRepeatsColumns) {
   }
   for (size_t r = 0; r < in.num_rows; ++r) {
     ASSERT_EQ(out.columns[0].IsNull(r), in.columns[7].IsNull(r));
-    if (!in.columns[7].IsNull(r)) ASSERT_EQ(out.columns[0].strings[r], in.columns[7].strings[r]);
+    if (!in.columns[7].IsNull(r)) {
+      ASSERT_EQ(out.columns[0].strings[r], in.columns[7].strings[r]);
+    }
     ASSERT_EQ(out.columns[1].IsNull(r), in.columns[2].IsNull(r));
     if (!in.columns[2].IsNull(r)) {
       ASSERT_EQ(out.columns[1].ints[r], in.columns[2].ints[r]);
       ASSERT_EQ(out.columns[2].ints[r], in.columns[2].ints[r]);
     }
-    if (!in.columns[0].IsNull(r)) ASSERT_EQ(out.columns[3].ints[r], in.columns[0].ints[r]);
+    if (!in.columns[0].IsNull(r)) {
+      ASSERT_EQ(out.columns[3].ints[r], in.columns[0].ints[r]);
+    }
   }
 }
 

@@ -1,3 +1,5 @@
+#include "storage/store.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 #include "indexing/healpix_index.h"
 #include "storage/bulk_loader.h"
 #include "storage/data_dir.h"
-#include "storage/store.h"
 #include "tests/storage/test_release.h"
 
 namespace skyshard {
@@ -151,11 +152,11 @@ TEST_F(StoreTest, ConeReadsExactlyTheRowsBruteForceFinds) {
   struct Cone {
     double ra, dec, r;
   };
-  std::vector<Cone> cones = {{10, 20, 0.003}, {0, 90, 1},      {0, -90, 0.5},   {0, 0, 2},
-                             {359.999, 45, 1}, {180, 0, 30},    {10, 20, 1.0 / 3600}};
+  std::vector<Cone> cones = {{10, 20, 0.003},  {0, 90, 1},   {0, -90, 0.5},       {0, 0, 2},
+                             {359.999, 45, 1}, {180, 0, 30}, {10, 20, 1.0 / 3600}};
   for (int i = 0; i < 30; ++i) {
-    cones.push_back({360 * u(rng), std::asin(2 * u(rng) - 1) * 180 / M_PI,
-                     std::pow(10.0, -3 + 4.5 * u(rng))});
+    cones.push_back(
+        {360 * u(rng), std::asin(2 * u(rng) - 1) * 180 / M_PI, std::pow(10.0, -3 + 4.5 * u(rng))});
   }
   for (const Cone& cone : cones) {
     auto region = MakeCircle(cone.ra, cone.dec, cone.r);
@@ -198,8 +199,8 @@ TEST_F(StoreTest, ChildrenOfAParentAreOneRangeRead) {
   int checked = 0;
   for (const auto& [object_id, ids] : want) {
     if (checked++ % 97 != 0 && object_id != release_->objects.front().id) continue;
-    auto it = store_->ScanChildren(*src, {static_cast<int>(src_id), static_cast<int>(obj_id)},
-                                   object_id);
+    auto it =
+        store_->ScanChildren(*src, {static_cast<int>(src_id), static_cast<int>(obj_id)}, object_id);
     ASSERT_TRUE(it.ok());
     std::vector<int64_t> got = DrainInts(it->get(), 0);
     std::vector<int64_t> expected = ids;

@@ -165,7 +165,8 @@ inline TestRelease MakeTestRelease(const std::string& dir, int n_objects, int pe
   for (size_t i = 0; i < rel.objects.size(); ++i) {
     const auto& o = rel.objects[i];
     std::string mag = i % 4 == 0 ? "" : Num(15.0 + 10.0 * u(rng));
-    obj_csv[i % files] += std::to_string(o.id) + "," + Num(o.ra) + "," + Num(o.dec) + "," + mag + "\n";
+    obj_csv[i % files] +=
+        std::to_string(o.id) + "," + Num(o.ra) + "," + Num(o.dec) + "," + mag + "\n";
     for (int k = 0; k < per_object; ++k) {
       TestSource s{src_id++, o.id, (u(rng) - 0.2) * 1000.0};
       rel.sources.push_back(s);
