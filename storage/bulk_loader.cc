@@ -76,7 +76,6 @@ struct TablePlan {
   bool is_parent = false;
   // For a parent: (primary key, order-29 index) of every row, sorted by key.
   std::vector<std::pair<int64_t, uint64_t>> pk_to_hpx;
-  std::vector<internal::RunFile> unused;
 };
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
