@@ -92,6 +92,21 @@ class CliTest(unittest.TestCase):
         self.assertEqual(missing.returncode, 1)
         self.assertIn("no release", missing.stderr)
 
+    def test_truncated_fits_is_refused_and_nothing_is_published(self):
+        src = os.path.join(self.tmp, "fits-cut")
+        shutil.copytree(self.fits, src)
+        victim = sorted(glob.glob(os.path.join(src, "forcedsource-*.fits")))[0]
+        size = os.path.getsize(victim)
+        with open(victim, "r+b") as fh:
+            fh.truncate(size // 2)
+        data = os.path.join(self.tmp, "data-cut")
+        p = run("load", "--data", data, os.path.join(src, "manifest.yaml"), check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("truncated", p.stderr)
+        self.assertIn(os.path.basename(victim), p.stderr)
+        self.assertEqual(self.releases(data), [])
+        self.assertFalse(os.path.exists(os.path.join(data, "staging", "dp02_dc2_catalogs.load")))
+
     def test_usage_errors_exit_2_with_a_hint(self):
         for args in (["load"], ["load", "--data"], ["releases"], ["frobnicate"],
                      ["load", "--data", "/tmp/x", "--bogus", "m.yaml"],

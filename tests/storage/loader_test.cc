@@ -137,6 +137,11 @@ TEST_F(LoaderErrorTest, MissingPositionColumn) {
   ExpectFailure(StatusCode::kInvalidArgument, {"position", "dec"});
 }
 
+TEST_F(LoaderErrorTest, FilesOfOneTableMustCarryTheSameColumns) {
+  WriteText(src_ + "/obj-1.csv", "objectId,ra,dec\n7,10,10\n");
+  ExpectFailure(StatusCode::kInvalidArgument, {"obj-1.csv", "missing column mag"});
+}
+
 TEST_F(LoaderErrorTest, DuplicatePrimaryKey) {
   std::ifstream in(src_ + "/obj-0.csv");
   std::string header, first, second;
