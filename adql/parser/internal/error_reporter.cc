@@ -1,0 +1,429 @@
+#include "adql/parser/internal/error_reporter.h"
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+namespace skyshard::adql::internal {
+
+namespace {
+
+using antlr4::Token;
+using antlr4::misc::IntervalSet;
+using grammar::ADQLParser;
+
+bool IsContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// Code points in a UTF-8 string (the input was validated before lexing).
+size_t CodePoints(std::string_view s) {
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return !IsContinuationByte(c); }));
+}
+
+// Byte offset of code point `n` in `s` (s.size() when past the end).
+size_t ByteOffsetOfCodePoint(std::string_view s, size_t n) {
+  size_t seen = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (IsContinuationByte(s[i])) continue;
+    if (seen == n) return i;
+    ++seen;
+  }
+  return s.size();
+}
+
+// Line `line` (1-based) of `source`, without its line break.
+std::string_view SourceLine(std::string_view source, size_t line) {
+  size_t begin = 0;
+  for (size_t l = 1; l < line; ++l) {
+    size_t nl = source.find('\n', begin);
+    if (nl == std::string_view::npos) return {};
+    begin = nl + 1;
+  }
+  size_t end = source.find('\n', begin);
+  std::string_view text = source.substr(begin, end == std::string_view::npos ? end : end - begin);
+  if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+  return text;
+}
+
+bool Has(const IntervalSet& set, size_t type) { return set.contains(type); }
+
+bool IsKeyword(size_t type) {
+  return type >= ADQLParser::SELECT && type <= ADQLParser::RESERVED_WORD;
+}
+
+bool IEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string JoinAlternatives(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += (i + 1 == items.size()) ? " or " : ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+// The token before `token` in the stream (skipped whitespace and comments are not in it).
+Token* PreviousToken(const Token* token, antlr4::TokenStream* tokens) {
+  size_t index = token->getTokenIndex();
+  if (index == 0 || index == static_cast<size_t>(-1)) return nullptr;
+  return tokens->get(index - 1);
+}
+
+Token* NextToken(const Token* token, antlr4::TokenStream* tokens) {
+  if (token->getType() == Token::EOF) return nullptr;
+  size_t index = token->getTokenIndex();
+  if (index + 1 >= tokens->size()) return nullptr;
+  return tokens->get(index + 1);
+}
+
+}  // namespace
+
+// ---- FirstErrorStrategy --------------------------------------------------------------------
+
+void FirstErrorStrategy::Record(Token* offending, const IntervalSet& expected) {
+  if (record_->offending == nullptr) {
+    record_->offending = offending;
+    record_->expected = expected;
+  }
+}
+
+void FirstErrorStrategy::reportError(antlr4::Parser* recognizer,
+                                     const antlr4::RecognitionException& e) {
+  (void)recognizer;
+  Token* offending = e.getOffendingToken();
+  IntervalSet expected;
+  // For a failed prediction, ANTLR knows the expected tokens only at the decision's start; if
+  // prediction got further before failing, that set would describe the wrong place.
+  const auto* no_viable = dynamic_cast<const antlr4::NoViableAltException*>(&e);
+  if (no_viable == nullptr || no_viable->getStartToken() == offending) {
+    expected = e.getExpectedTokens();
+  }
+  Record(offending, expected);
+}
+
+void FirstErrorStrategy::recover(antlr4::Parser* recognizer, std::exception_ptr e) {
+  (void)recognizer;
+  (void)e;
+  throw antlr4::ParseCancellationException("syntax error");
+}
+
+Token* FirstErrorStrategy::recoverInline(antlr4::Parser* recognizer) {
+  Record(recognizer->getCurrentToken(), recognizer->getExpectedTokens());
+  throw antlr4::ParseCancellationException("syntax error");
+}
+
+void FirstErrorStrategy::reportUnwantedToken(antlr4::Parser* recognizer) {
+  Record(recognizer->getCurrentToken(), recognizer->getExpectedTokens());
+  throw antlr4::ParseCancellationException("syntax error");
+}
+
+void FirstErrorStrategy::reportMissingToken(antlr4::Parser* recognizer) {
+  Record(recognizer->getCurrentToken(), recognizer->getExpectedTokens());
+  throw antlr4::ParseCancellationException("syntax error");
+}
+
+Token* FirstErrorStrategy::singleTokenDeletion(antlr4::Parser* recognizer) {
+  (void)recognizer;
+  return nullptr;
+}
+
+bool FirstErrorStrategy::singleTokenInsertion(antlr4::Parser* recognizer) {
+  (void)recognizer;
+  return false;
+}
+
+// ---- Messages ------------------------------------------------------------------------------
+
+ErrorSite SiteOf(const Token* token, antlr4::TokenStream* tokens) {
+  ErrorSite site;
+  if (token == nullptr) return site;
+  if (token->getType() != Token::EOF) {
+    site.line = token->getLine();
+    site.column0 = token->getCharPositionInLine();
+    std::string text = token->getText();
+    size_t nl = text.find('\n');
+    site.width = std::max<size_t>(1, CodePoints(std::string_view(text).substr(0, nl)));
+    return site;
+  }
+  // End of input: point just after the last token, not at trailing blank lines or comments.
+  const Token* last = PreviousToken(token, tokens);
+  if (last == nullptr) return site;
+  site.line = last->getLine();
+  site.column0 = last->getCharPositionInLine();
+  std::string text = last->getText();
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (IsContinuationByte(text[i])) continue;
+    if (text[i] == '\n') {
+      ++site.line;
+      site.column0 = 0;
+    } else {
+      ++site.column0;
+    }
+  }
+  return site;
+}
+
+std::string FormatError(std::string_view source, const ErrorSite& site, const std::string& message,
+                        const std::string& expected, const std::string& hint,
+                        SyntaxErrorInfo* info) {
+  std::string out = "line " + std::to_string(site.line) + ", column " +
+                    std::to_string(site.column0 + 1) + ": " + message;
+  if (!expected.empty()) out += ", expected " + expected;
+  if (!hint.empty()) out += "; " + hint;
+
+  // The source line, cut to a window around the column when it is long, and a caret line that
+  // repeats its tabs so that the caret lines up in a terminal.
+  constexpr size_t kMaxShown = 160;
+  constexpr size_t kContextBefore = 60;
+  std::string_view line = SourceLine(source, site.line);
+  size_t line_points = CodePoints(line);
+  size_t first = 0;
+  size_t last = line_points;
+  if (line_points > kMaxShown) {
+    first = site.column0 > kContextBefore ? site.column0 - kContextBefore : 0;
+    last = std::min(line_points, first + kMaxShown);
+  }
+  size_t begin_byte = ByteOffsetOfCodePoint(line, first);
+  size_t end_byte = ByteOffsetOfCodePoint(line, last);
+  std::string shown;
+  std::string caret;
+  if (first > 0) {
+    shown += "...";
+    caret += "   ";
+  }
+  shown.append(line.substr(begin_byte, end_byte - begin_byte));
+  if (last < line_points) shown += "...";
+  size_t point = first;
+  for (size_t i = begin_byte; i < end_byte && point < site.column0; ++i) {
+    if (IsContinuationByte(line[i])) continue;
+    caret += line[i] == '\t' ? '\t' : ' ';
+    ++point;
+  }
+  while (point < site.column0) {  // past the end of the line (end of input)
+    caret += ' ';
+    ++point;
+  }
+  size_t width = std::max<size_t>(1, std::min(site.width, last > point ? last - point : 1));
+  caret.append(width, '^');
+  out += "\n" + shown + "\n" + caret;
+
+  if (info != nullptr) {
+    info->line = static_cast<int>(site.line);
+    info->column = static_cast<int>(site.column0 + 1);
+    info->message = message;
+    info->expected = expected;
+    info->hint = hint;
+  }
+  return out;
+}
+
+std::string DescribeExpected(const IntervalSet& expected, const IntervalSet& expression_start,
+                             const antlr4::dfa::Vocabulary& vocabulary) {
+  if (expected.isEmpty()) return {};
+  std::vector<std::string> items;
+  IntervalSet rest = expected;
+  bool expression = Has(expected, ADQLParser::REGULAR_ID) &&
+                    Has(expected, ADQLParser::UNSIGNED_INTEGER) && Has(expected, ADQLParser::COUNT);
+  if (expression && Has(expected, ADQLParser::NOT) && Has(expected, ADQLParser::EXISTS)) {
+    items.emplace_back("a condition");
+    rest = rest.subtract(expression_start);
+    rest.remove(static_cast<size_t>(ADQLParser::NOT));
+    rest.remove(static_cast<size_t>(ADQLParser::EXISTS));
+  } else if (expression) {
+    items.emplace_back("an expression");
+    rest = rest.subtract(expression_start);
+  }
+  bool end = false;
+  bool name = false;
+  bool number = false;
+  for (ssize_t type : rest.toList()) {
+    if (type == -1 || static_cast<size_t>(type) == Token::EOF) {
+      end = true;
+      continue;
+    }
+    auto t = static_cast<size_t>(type);
+    switch (t) {
+      case ADQLParser::REGULAR_ID:
+      case ADQLParser::DELIMITED_ID:
+        if (!name) items.emplace_back("a name");
+        name = true;
+        break;
+      case ADQLParser::UNSIGNED_INTEGER:
+        items.emplace_back("an integer");
+        break;
+      case ADQLParser::EXACT_DECIMAL:
+      case ADQLParser::APPROX_NUMBER:
+      case ADQLParser::HEX_LITERAL:
+        if (!number) items.emplace_back("a number");
+        number = true;
+        break;
+      case ADQLParser::STRING:
+        items.emplace_back("a string literal");
+        break;
+      case ADQLParser::NOT_EQUALS:
+        items.emplace_back("'<>'");
+        break;
+      case ADQLParser::RESERVED_WORD:
+      case ADQLParser::UNTERMINATED_STRING:
+      case ADQLParser::UNTERMINATED_DELIMITED_ID:
+      case ADQLParser::ERROR_CHAR:
+        break;
+      default:
+        if (IsKeyword(t)) {
+          std::string keyword = vocabulary.getSymbolicName(t);
+          if (!keyword.empty() && keyword.back() == '_') keyword.pop_back();  // NULL_
+          items.push_back(keyword);
+        } else {
+          std::string literal = vocabulary.getLiteralName(t);
+          items.push_back(literal.empty() ? vocabulary.getSymbolicName(t) : literal);
+        }
+    }
+  }
+  constexpr size_t kMaxItems = 12;
+  if (items.size() > kMaxItems) {
+    items.resize(kMaxItems);
+    items.emplace_back("...");
+  }
+  if (end) items.emplace_back("the end of the query");
+  return JoinAlternatives(items);
+}
+
+std::string DescribeToken(const Token* token) {
+  if (token == nullptr || token->getType() == Token::EOF) return "end of query";
+  constexpr size_t kMaxShown = 40;
+  std::string text = token->getText();
+  if (CodePoints(text) > kMaxShown)
+    text = text.substr(0, ByteOffsetOfCodePoint(text, kMaxShown)) + "...";
+  return "'" + text + "'";
+}
+
+std::string DescribeSyntaxError(std::string_view source, const RecordedError& error,
+                                antlr4::TokenStream* tokens, const IntervalSet& expression_start,
+                                const antlr4::dfa::Vocabulary& vocabulary, SyntaxErrorInfo* info) {
+  const Token* offending = error.offending;
+  if (offending == nullptr) offending = tokens->get(tokens->index());
+  size_t type = offending->getType();
+  const Token* previous = PreviousToken(offending, tokens);
+  const IntervalSet& expected = error.expected;
+  ErrorSite site = SiteOf(offending, tokens);
+  std::string what =
+      type == Token::EOF ? "unexpected end of query" : "unexpected " + DescribeToken(offending);
+  std::string expected_text = DescribeExpected(expected, expression_start, vocabulary);
+  constexpr std::string_view kDoubleQuotes =
+      "strings are in single quotes; double quotes delimit identifiers";
+
+  // Lexical problems: the expected list would not help.
+  if (type == ADQLParser::UNTERMINATED_STRING) {
+    site.width = 1;
+    return FormatError(source, site, "unterminated string: the closing ' is missing", "", "", info);
+  }
+  if (type == ADQLParser::UNTERMINATED_DELIMITED_ID) {
+    site.width = 1;
+    return FormatError(source, site, "unterminated delimited identifier: the closing \" is missing",
+                       "", std::string(kDoubleQuotes), info);
+  }
+  if (type == ADQLParser::ERROR_CHAR) {
+    std::string text = offending->getText();
+    if (text == ";") {
+      return FormatError(source, site, "unexpected ';'", "",
+                         "ADQL has no statement separator; remove the ';'", info);
+    }
+    if (text == "_") {
+      return FormatError(source, site, "unexpected '_'", "",
+                         "a name starts with a letter; write other names in double quotes, "
+                         "e.g. \"_name\"",
+                         info);
+    }
+    return FormatError(source, site, "unexpected character '" + text + "'", expected_text, "",
+                       info);
+  }
+  // LIMIT: not a keyword in ADQL, so `FROM t LIMIT 10` reads LIMIT as an alias and fails at 10.
+  const Token* limit = nullptr;
+  if (type == ADQLParser::REGULAR_ID && IEquals(offending->getText(), "limit")) {
+    limit = offending;
+  } else if (previous != nullptr && previous->getType() == ADQLParser::REGULAR_ID &&
+             IEquals(previous->getText(), "limit") &&
+             (type == ADQLParser::UNSIGNED_INTEGER || type == Token::EOF)) {
+    limit = previous;
+  }
+  if (limit != nullptr) {
+    return FormatError(source, SiteOf(limit, tokens), "unexpected LIMIT", "",
+                       "ADQL has no LIMIT; write SELECT TOP n ...", info);
+  }
+  // A missing FROM: the select list ended where FROM had to come.
+  if (Has(expected, ADQLParser::FROM) &&
+      (type == ADQLParser::WHERE || type == ADQLParser::GROUP || type == ADQLParser::HAVING ||
+       type == ADQLParser::ORDER || type == ADQLParser::OFFSET || type == ADQLParser::UNION ||
+       type == ADQLParser::EXCEPT || type == ADQLParser::INTERSECT || type == ADQLParser::RPAREN ||
+       type == Token::EOF)) {
+    return FormatError(source, site, "missing FROM clause", "FROM",
+                       "a query reads SELECT <columns> FROM <tables> ...", info);
+  }
+  // A reserved word used as a name: `SELECT distance FROM t` fails at FROM (DISTANCE wants '(').
+  if (previous != nullptr && IsKeyword(previous->getType()) && expected.size() == 1 &&
+      Has(expected, ADQLParser::LPAREN) && previous->getType() != ADQLParser::IN &&
+      previous->getType() != ADQLParser::EXISTS) {
+    std::string word = previous->getText();
+    return FormatError(source, SiteOf(previous, tokens), "unexpected reserved word " + Upper(word),
+                       "",
+                       Upper(word) +
+                           " is an ADQL function; to use it as a name, write it in "
+                           "double quotes: \"" +
+                           word + "\"",
+                       info);
+  }
+  if (type == ADQLParser::WITH && previous != nullptr) {
+    return FormatError(source, site, what, "",
+                       "WITH may only start the whole query, not a subquery or a set operand",
+                       info);
+  }
+  if (type == ADQLParser::FROM && previous != nullptr &&
+      (previous->getType() == ADQLParser::SELECT || previous->getType() == ADQLParser::ALL ||
+       previous->getType() == ADQLParser::DISTINCT ||
+       previous->getType() == ADQLParser::UNSIGNED_INTEGER)) {
+    return FormatError(source, site, what, expected_text,
+                       "the select list is empty; write * or the columns to return", info);
+  }
+  bool name_like_keyword = type == ADQLParser::RESERVED_WORD ||
+                           (type >= ADQLParser::CAST && type <= ADQLParser::TIMESTAMP);
+  if (name_like_keyword && Has(expected, ADQLParser::REGULAR_ID)) {
+    std::string word = offending->getText();
+    return FormatError(source, site, what, expected_text,
+                       Upper(word) +
+                           " is a reserved word; to use it as a name, write it in "
+                           "double quotes: \"" +
+                           word + "\"",
+                       info);
+  }
+  // A string written in double quotes where only a string literal fits (REGION, IN_UNIT, ...).
+  if (type == ADQLParser::DELIMITED_ID && !expected.isEmpty() &&
+      !Has(expected, ADQLParser::DELIMITED_ID)) {
+    return FormatError(source, site, what, expected_text, std::string(kDoubleQuotes), info);
+  }
+  if (type == ADQLParser::DELIMITED_ID && previous != nullptr &&
+      previous->getType() == ADQLParser::DELIMITED_ID) {
+    return FormatError(source, site, what, expected_text, std::string(kDoubleQuotes), info);
+  }
+  // Trailing text after what is already a whole query.
+  if (type != Token::EOF && Has(expected, Token::EOF)) {
+    const Token* next = NextToken(offending, tokens);
+    std::string hint = "the query is complete before this point";
+    if (next != nullptr && next->getType() == Token::EOF) hint += "; remove the trailing text";
+    // ANTLR's set is just {EOF} when every optional clause was already passed by: not helpful.
+    if (expected.size() == 1) expected_text.clear();
+    return FormatError(source, site, what, expected_text, hint, info);
+  }
+  return FormatError(source, site, what, expected_text, "", info);
+}
+
+}  // namespace skyshard::adql::internal

@@ -1,0 +1,73 @@
+// ADQL parser: turns the text of an ADQL 2.1 query into a parse result, or into a syntax error
+// that says where (line, column, a caret under the offending text), what was wrong and what was
+// expected. The grammar is adql/parser/ADQLLexer.g4 and ADQLParser.g4 (ANTLR 4); no ANTLR type
+// appears in this header. What is accepted and the error format: docs/adql.md.
+//
+// The parser checks syntax only (plus the few constraints of the ADQL BNF that need no catalog,
+// such as which arguments of CIRCLE may be a coordinate system); names and types are the
+// binder's job. Later, the parse-tree-to-AST transformer fills ParseResult with the AST.
+//
+// Thread safety: Parse() and CheckSyntax() are reentrant and may be called concurrently from any
+// number of threads (each call builds its own lexer and parser; ANTLR's shared prediction caches
+// are internally synchronised). Results are plain values.
+//
+// Resources: the input is refused before parsing when it is longer than
+// ParseOptions::max_query_bytes or nests parentheses and CASE deeper than
+// ParseOptions::max_nesting_depth, so parse time and memory stay bounded and the recursive
+// descent stays well inside an 8 MiB thread stack (about 2 MiB at the default depth of 200).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace skyshard::adql {
+
+struct ParseOptions {
+  // Longer queries are refused (LimitExceeded).
+  size_t max_query_bytes = 1 << 20;
+  // Parentheses (of any kind: grouping, function calls, subqueries) and CASE ... END nested
+  // deeper than this are refused (LimitExceeded). REQUIRES: 1 <= max_nesting_depth <= 1000.
+  int max_nesting_depth = 200;
+  // When set, a call to a function that is neither an ADQL function nor named here (compared
+  // case-insensitively) is an error. Unset (the default): any identifier followed by an
+  // argument list is a user-defined function call, left for the binder to resolve.
+  std::optional<std::vector<std::string>> known_functions;
+};
+
+// Where and what the first error is, for the TAP layer (e.g. a JSON or VOTable error with a
+// position). line and column are 1-based; column counts characters (a tab is one column).
+struct SyntaxErrorInfo {
+  int line = 0;
+  int column = 0;
+  std::string message;   // what was wrong, e.g. "unexpected 'WHERE'"
+  std::string expected;  // readable expected-token list ("FROM or ','"); empty when not useful
+  std::string hint;      // a hand-written explanation of a common mistake; may be empty
+};
+
+// What a successful parse yields. The AST (adql/ast/) will be added here by the transformer.
+struct ParseResult {
+  // Names of the user-defined functions the query calls, as written, in order of first
+  // appearance, without duplicates (compared case-insensitively).
+  std::vector<std::string> user_defined_functions;
+};
+
+// Parses `adql`. On success returns the ParseResult. Errors:
+//  - SyntaxError: the text is not ADQL 2.1; the message is
+//      "line L, column C: <what was wrong>[, expected <...>][; <hint>]\n<the line>\n<caret>"
+//  - LimitExceeded: too long, or nested too deeply (same message layout, pointing at the
+//    first place past the limit).
+//  - Internal: an unexpected failure inside the parser (never thrown through).
+// When `error` is not null and the result is an error with a position, *error is filled in.
+// No input may crash, hang, or exhaust memory.
+Result<ParseResult> Parse(std::string_view adql, const ParseOptions& options = {},
+                          SyntaxErrorInfo* error = nullptr);
+
+// Parse() without the result: OK when `adql` is valid ADQL 2.1.
+Status CheckSyntax(std::string_view adql, const ParseOptions& options = {});
+
+}  // namespace skyshard::adql
