@@ -10,7 +10,7 @@ PACKAGES=(
   libhealpix-cxx-dev libcfitsio-dev librocksdb-dev libboost-all-dev
   libantlr4-runtime-dev antlr4 nlohmann-json3-dev libpugixml-dev libyaml-cpp-dev libgtest-dev
   # tests and benchmarks
-  python3 python3-yaml postgresql-15 postgresql-15-q3c
+  python3 python3-yaml postgresql-15 postgresql-15-q3c stilts
 )
 
 missing=()

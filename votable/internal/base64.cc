@@ -1,0 +1,46 @@
+#include "votable/internal/base64.h"
+
+#include <cstdint>
+
+namespace skyshard::votable_internal {
+namespace {
+
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void EncodeLine(std::string_view raw, std::string* out) {
+  size_t i = 0;
+  const auto byte = [&](size_t k) { return static_cast<uint32_t>(static_cast<uint8_t>(raw[k])); };
+  for (; i + 3 <= raw.size(); i += 3) {
+    const uint32_t v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+    out->push_back(kAlphabet[(v >> 18) & 63]);
+    out->push_back(kAlphabet[(v >> 12) & 63]);
+    out->push_back(kAlphabet[(v >> 6) & 63]);
+    out->push_back(kAlphabet[v & 63]);
+  }
+  const size_t rest = raw.size() - i;
+  if (rest > 0) {
+    const uint32_t v = (byte(i) << 16) | (rest == 2 ? byte(i + 1) << 8 : 0);
+    out->push_back(kAlphabet[(v >> 18) & 63]);
+    out->push_back(kAlphabet[(v >> 12) & 63]);
+    out->push_back(rest == 2 ? kAlphabet[(v >> 6) & 63] : '=');
+    out->push_back('=');
+  }
+  out->push_back('\n');
+}
+
+}  // namespace
+
+size_t AppendBase64Lines(std::string_view raw, bool final, std::string* out) {
+  size_t done = 0;
+  while (raw.size() - done >= kBase64LineBytes) {
+    EncodeLine(raw.substr(done, kBase64LineBytes), out);
+    done += kBase64LineBytes;
+  }
+  if (final && done < raw.size()) {
+    EncodeLine(raw.substr(done), out);
+    done = raw.size();
+  }
+  return done;
+}
+
+}  // namespace skyshard::votable_internal
