@@ -437,8 +437,16 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
   TableDef& def = plan->def;
   const std::string tag = "t" + std::to_string(def.id);
   const std::string tmp_dir = staging + "/tmp";
+  const int nthreads =
+      std::max(1, std::min<int>(threads, static_cast<int>(plan->manifest->files.size())));
+  // Each thread fills a sort buffer of a quarter of its share (at most 1 GiB: larger sorts
+  // gain nothing); the rest of the memory holds sorted runs, so that a table that fits is
+  // never written to run files.
+  const uint64_t budget = std::clamp<uint64_t>(memory_bytes / (4 * static_cast<uint64_t>(nthreads)),
+                                               1ull << 20, 1ull << 30);
   // Declared before the run sets: memory runs give their bytes back to it when they go.
-  internal::MemoryBudget held(memory_bytes / 2);
+  internal::MemoryBudget held(
+      memory_bytes - std::min<uint64_t>(memory_bytes, budget * static_cast<uint64_t>(nthreads)));
   RunSet rows(tag + ".rows");
   RunSet index(tag + ".index");
   const bool has_index = def.kind != TableKind::kPlain && plan->pk_col >= 0;
@@ -452,13 +460,6 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
   load.rows_read = rows_read;
   load.bytes_read = bytes_read;
   reporter->SetPhase("read " + def.name);
-  const int nthreads =
-      std::max(1, std::min<int>(threads, static_cast<int>(plan->manifest->files.size())));
-  // Each thread fills a sort buffer of a quarter of its share (at most 1 GiB: larger sorts
-  // gain nothing); half of the memory holds sorted runs, so that a table that fits is never
-  // written to run files.
-  const uint64_t budget = std::clamp<uint64_t>(memory_bytes / (4 * static_cast<uint64_t>(nthreads)),
-                                               1ull << 20, 1ull << 30);
   load.budget = &held;
   {
     std::vector<std::thread> workers;
