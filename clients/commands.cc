@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "adql/parser/parser.h"
 #include "clients/gen_dp02.h"
 #include "common/status.h"
 #include "storage/bulk_loader.h"
@@ -32,6 +35,11 @@ Operators:
       List the published releases with their tables, row counts and sizes.
   drop --data DIR NAME
       Unpublish release NAME and delete its files.
+
+Queries:
+  parse 'ADQL'
+      Check the syntax of an ADQL 2.1 query; print {"success": ..., "error": ..., "line": ...,
+      "column": ...} as one JSON object; exit 0 when it parses, 1 when it is rejected.
 
 Test data:
   gen dp02 --out DIR --objects N [--epochs K] [--seed S] [--format csv|fits]
@@ -335,6 +343,38 @@ int Gen(int argc, char** argv) {
   return 0;
 }
 
+// Prints one JSON object; exit 0 for a query that parses, 1 for a rejected one.
+int Parse(int argc, char** argv) {
+  if (WantsHelp(argc, argv, 2)) {
+    std::cout << "usage: skyshard parse 'ADQL'\n";
+    return 0;
+  }
+  auto args = ParseArgs(argc, argv, 2, {{"data", true}});
+  if (!args.ok()) return UsageError("parse", args.status().message());
+  if (args->flags.count("data")) {
+    // Binding against a release's catalog arrives with the binder; say so rather than
+    // pretending to check names.
+    return UsageError("parse", "--data (binding names against a release) is not supported yet");
+  }
+  if (args->positional.size() != 1) return UsageError("parse", "give exactly one query");
+  adql::SyntaxErrorInfo info;
+  auto parsed = adql::Parse(args->positional[0], adql::ParseOptions{}, &info);
+  nlohmann::json out;
+  out["success"] = parsed.ok();
+  if (parsed.ok()) {
+    out["user_defined_functions"] = parsed->user_defined_functions;
+  } else {
+    out["error"] = parsed.status().message();
+    out["code"] = std::string(StatusCodeName(parsed.status().code()));
+    if (info.line > 0) {
+      out["line"] = info.line;
+      out["column"] = info.column;
+    }
+  }
+  std::cout << out.dump() << "\n";
+  return parsed.ok() ? 0 : 1;
+}
+
 }  // namespace
 
 int RunCommand(int argc, char** argv) {
@@ -351,6 +391,7 @@ int RunCommand(int argc, char** argv) {
   if (cmd == "releases") return Releases(argc, argv);
   if (cmd == "drop") return Drop(argc, argv);
   if (cmd == "gen") return Gen(argc, argv);
+  if (cmd == "parse") return Parse(argc, argv);
   std::cerr << "skyshard: unknown command '" << cmd << "'\n\n" << kUsage;
   return 2;
 }

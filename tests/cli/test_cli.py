@@ -107,6 +107,17 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.releases(data), [])
         self.assertFalse(os.path.exists(os.path.join(data, "staging", "dp02_dc2_catalogs.load")))
 
+    def test_parse_reports_success_or_the_error_position(self):
+        ok = run("parse", "SELECT TOP 5 objectId FROM dp02_dc2_catalogs.Object WHERE "
+                          "CONTAINS(POINT('ICRS', coord_ra, coord_dec), CIRCLE('ICRS', 10, 20, 0.1)) = 1")
+        self.assertEqual(json.loads(ok.stdout)["success"], True)
+        bad = run("parse", "SELECT objectId\nFROM Object\nLIMIT 10", check=False)
+        self.assertEqual(bad.returncode, 1)
+        doc = json.loads(bad.stdout)
+        self.assertEqual(doc["success"], False)
+        self.assertEqual((doc["line"], doc["column"]), (3, 1))
+        self.assertIn("TOP", doc["error"])
+
     def test_usage_errors_exit_2_with_a_hint(self):
         for args in (["load"], ["load", "--data"], ["releases"], ["frobnicate"],
                      ["load", "--data", "/tmp/x", "--bogus", "m.yaml"],
