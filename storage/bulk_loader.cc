@@ -234,11 +234,13 @@ Status LoadFile(TableLoad* load, size_t file_index, RunBuilder* rows, RunBuilder
     column_map[static_cast<size_t>(t)] = static_cast<int>(f);
   }
   SKY_RETURN_IF_ERROR(reader->Bind(file_types).WithContext(BaseName(path)));
-  RowEncoder encoder([&] {
-    std::vector<ColumnType> types;
-    for (const auto& c : def.columns) types.push_back(c.type);
-    return types;
-  }());
+  RowEncoder encoder(
+      [&] {
+        std::vector<ColumnType> types;
+        for (const auto& c : def.columns) types.push_back(c.type);
+        return types;
+      }(),
+      keys::KeyColumnOffsets(def));
   auto file_col = [&](int table_col) {
     return static_cast<size_t>(column_map[static_cast<size_t>(table_col)]);
   };

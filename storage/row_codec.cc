@@ -52,8 +52,11 @@ bool ReadVarint32(std::string_view* in, uint32_t* v) {
 
 }  // namespace
 
-RowEncoder::RowEncoder(std::vector<ColumnType> types)
-    : types_(std::move(types)), bitmap_bytes_((types_.size() + 7) / 8) {}
+RowEncoder::RowEncoder(std::vector<ColumnType> types, std::vector<int> key_offsets)
+    : types_(std::move(types)),
+      key_offsets_(key_offsets.empty() ? std::vector<int>(types_.size(), -1)
+                                       : std::move(key_offsets)),
+      bitmap_bytes_((types_.size() + 7) / 8) {}
 
 void RowEncoder::Encode(const ColumnBatch& batch, const std::vector<int>& column_map, size_t row,
                         std::string* out) const {
@@ -65,6 +68,7 @@ void RowEncoder::Encode(const ColumnBatch& batch, const std::vector<int>& column
       (*out)[bitmap_at + i / 8] = static_cast<char>((*out)[bitmap_at + i / 8] | (1 << (i % 8)));
       continue;
     }
+    if (key_offsets_[i] >= 0) continue;  // the key carries it
     switch (types_[i].type) {
       case DataType::kSmallInt:
         AppendRaw(out, static_cast<int16_t>(col.ints[row]));
@@ -96,11 +100,14 @@ void RowEncoder::Encode(const ColumnBatch& batch, const std::vector<int>& column
   }
 }
 
-RowDecoder::RowDecoder(std::vector<ColumnType> types)
-    : types_(std::move(types)), bitmap_bytes_((types_.size() + 7) / 8) {}
+RowDecoder::RowDecoder(std::vector<ColumnType> types, std::vector<int> key_offsets)
+    : types_(std::move(types)),
+      key_offsets_(key_offsets.empty() ? std::vector<int>(types_.size(), -1)
+                                       : std::move(key_offsets)),
+      bitmap_bytes_((types_.size() + 7) / 8) {}
 
-Status RowDecoder::DecodeInto(std::string_view row, const std::vector<int>& projection,
-                              ColumnBatch* batch) const {
+Status RowDecoder::DecodeInto(std::string_view row, std::string_view key,
+                              const std::vector<int>& projection, ColumnBatch* batch) const {
   if (row.size() < bitmap_bytes_) return Status::Corruption("row shorter than its NULL bitmap");
   const std::string_view bitmap = row.substr(0, bitmap_bytes_);
   std::string_view in = row.substr(bitmap_bytes_);
@@ -111,7 +118,14 @@ Status RowDecoder::DecodeInto(std::string_view row, const std::vector<int>& proj
     int64_t iv = 0;
     double dv = 0;
     std::string_view sv;
-    if (!is_null) {
+    if (!is_null && key_offsets_[i] >= 0) {
+      const auto at = static_cast<size_t>(key_offsets_[i]);
+      if (key.size() < at + 8)
+        return Status::Corruption("key too short for column " + std::to_string(i));
+      uint64_t be;
+      std::memcpy(&be, key.data() + at, 8);
+      iv = static_cast<int64_t>(__builtin_bswap64(be) ^ (uint64_t{1} << 63));
+    } else if (!is_null) {
       bool ok = true;
       switch (types_[i].type) {
         case DataType::kSmallInt: {

@@ -5,6 +5,9 @@
 // smallint 2 bytes, integer 4, bigint 8, real 4 (IEEE-754), double 8, boolean 1 (0/1),
 // timestamp 8 (microseconds since the Unix epoch), all little-endian; char/varchar as a
 // varint32 byte length followed by the bytes. NULL columns take no space beyond their bit.
+// Integer columns whose value is part of the row's key (the primary key, a child's parent
+// key) are not repeated in the value: a non-NULL one takes no space either, and the decoder
+// reads it from the key (`key_offsets`).
 //
 // Thread safety: RowEncoder/RowDecoder objects are not shared; distinct objects are
 // independent. The functions are pure.
@@ -24,7 +27,9 @@ namespace skyshard {
 
 class RowEncoder {
  public:
-  explicit RowEncoder(std::vector<ColumnType> types);
+  // `key_offsets[i]` >= 0 marks column i as carried by the key (at that byte offset, as a
+  // big-endian sign-flipped int64): its value is left out. Empty = every column in the value.
+  explicit RowEncoder(std::vector<ColumnType> types, std::vector<int> key_offsets = {});
 
   // Appends the encoding of row `row` of `batch` to `out`. `column_map[i]` is the batch
   // column holding table column i.
@@ -36,23 +41,27 @@ class RowEncoder {
 
  private:
   std::vector<ColumnType> types_;
+  std::vector<int> key_offsets_;
   size_t bitmap_bytes_;
 };
 
 class RowDecoder {
  public:
-  explicit RowDecoder(std::vector<ColumnType> types);
+  // `key_offsets` as for RowEncoder: where in the key the left-out columns are.
+  explicit RowDecoder(std::vector<ColumnType> types, std::vector<int> key_offsets = {});
 
-  // Decodes `row` and appends its values to the columns of `batch` named by `projection`
-  // (table column indexes; batch column j receives table column projection[j]).
-  // Returns Corruption if the bytes are shorter than the encoding says or longer than it.
-  Status DecodeInto(std::string_view row, const std::vector<int>& projection,
+  // Decodes `row` (stored under `key`) and appends its values to the columns of `batch` named
+  // by `projection` (table column indexes; batch column j receives table column
+  // projection[j]). Returns Corruption if the bytes are shorter than the encoding says or
+  // longer than it, or the key too short for a column it should carry.
+  Status DecodeInto(std::string_view row, std::string_view key, const std::vector<int>& projection,
                     ColumnBatch* batch) const;
 
   const std::vector<ColumnType>& types() const { return types_; }
 
  private:
   std::vector<ColumnType> types_;
+  std::vector<int> key_offsets_;
   size_t bitmap_bytes_;
 };
 

@@ -50,7 +50,7 @@ class RangeRowIterator final : public RowIterator {
  public:
   RangeRowIterator(rocksdb::DB* db, const TableDef& table, std::vector<int> projection,
                    std::vector<IndexRange> ranges, std::string lower, std::string upper)
-      : decoder_(AllTypes(table)),
+      : decoder_(AllTypes(table), keys::KeyColumnOffsets(table)),
         projection_(std::move(projection)),
         types_(ProjectedTypes(table, projection_)),
         ranges_(std::move(ranges)),
@@ -90,8 +90,9 @@ class RangeRowIterator final : public RowIterator {
         }
       }
       rocksdb::Slice v = it_->value();
-      SKY_RETURN_IF_ERROR(
-          decoder_.DecodeInto(std::string_view(v.data(), v.size()), projection_, batch));
+      SKY_RETURN_IF_ERROR(decoder_.DecodeInto(std::string_view(v.data(), v.size()),
+                                              std::string_view(key.data(), key.size()), projection_,
+                                              batch));
       ++n;
       it_->Next();
     }
@@ -122,11 +123,12 @@ class RangeRowIterator final : public RowIterator {
 // Zero or one row fetched by a point Get.
 class SingleRowIterator final : public RowIterator {
  public:
-  SingleRowIterator(const TableDef& table, std::vector<int> projection, std::string value,
-                    bool found)
-      : decoder_(AllTypes(table)),
+  SingleRowIterator(const TableDef& table, std::vector<int> projection, std::string key,
+                    std::string value, bool found)
+      : decoder_(AllTypes(table), keys::KeyColumnOffsets(table)),
         projection_(std::move(projection)),
         types_(ProjectedTypes(table, projection_)),
+        key_(std::move(key)),
         value_(std::move(value)),
         pending_(found) {}
 
@@ -134,7 +136,7 @@ class SingleRowIterator final : public RowIterator {
     batch->Reset(types_);
     if (!pending_) return size_t{0};
     pending_ = false;
-    SKY_RETURN_IF_ERROR(decoder_.DecodeInto(value_, projection_, batch));
+    SKY_RETURN_IF_ERROR(decoder_.DecodeInto(value_, key_, projection_, batch));
     batch->num_rows = 1;
     return size_t{1};
   }
@@ -143,6 +145,7 @@ class SingleRowIterator final : public RowIterator {
   RowDecoder decoder_;
   std::vector<int> projection_;
   std::vector<ColumnType> types_;
+  std::string key_;
   std::string value_;
   bool pending_;
 };
@@ -180,7 +183,8 @@ class RocksStore final : public Store {
       std::string suffix;
       auto s = db_->Get(rocksdb::ReadOptions(), keys::IndexKey(table.id, pk), &suffix);
       if (s.IsNotFound()) {
-        return std::unique_ptr<RowIterator>(new SingleRowIterator(table, projection, "", false));
+        return std::unique_ptr<RowIterator>(
+            new SingleRowIterator(table, projection, "", "", false));
       }
       SKY_RETURN_IF_ERROR(FromRocks(s, "primary-key index of " + table.name));
       key += suffix;
@@ -192,11 +196,11 @@ class RocksStore final : public Store {
       if (table.kind != TableKind::kPlain) {
         return Status::Corruption("primary-key index of " + table.name + " names a missing row");
       }
-      return std::unique_ptr<RowIterator>(new SingleRowIterator(table, projection, "", false));
+      return std::unique_ptr<RowIterator>(new SingleRowIterator(table, projection, "", "", false));
     }
     SKY_RETURN_IF_ERROR(FromRocks(s, "row of " + table.name));
-    return std::unique_ptr<RowIterator>(
-        new SingleRowIterator(table, std::move(projection), std::move(value), true));
+    return std::unique_ptr<RowIterator>(new SingleRowIterator(
+        table, std::move(projection), std::move(key), std::move(value), true));
   }
 
   Result<std::unique_ptr<RowIterator>> ScanChildren(const TableDef& child,

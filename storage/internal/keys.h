@@ -18,6 +18,10 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "common/types.h"
+#include "storage/catalog.h"
 
 namespace skyshard::keys {
 
@@ -33,7 +37,7 @@ constexpr std::string_view kFormatKey = std::string_view(
     "\x00"
     "format",
     7);
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;
 
 inline void PutU32(std::string* out, uint32_t v) {
   v = __builtin_bswap32(v);  // keys are big-endian; the host is little-endian (row_codec.cc)
@@ -92,6 +96,32 @@ inline std::string PrefixSuccessor(std::string prefix) {
   while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xff) prefix.pop_back();
   if (!prefix.empty()) prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) + 1);
   return prefix;
+}
+
+// For each column of `table`, the byte offset in its row keys where the key carries the
+// column's value (an i64 as above), or -1 when only the row value holds it. The key carries
+// the integer primary key (last 8 bytes of every row key) and a child's parent key (after the
+// parent's spatial index); the row codec leaves those out of the value.
+inline std::vector<int> KeyColumnOffsets(const TableDef& table) {
+  std::vector<int> offsets(table.columns.size(), -1);
+  const int pk = table.primary_key.empty() ? -1 : table.ColumnIndex(table.primary_key);
+  const bool integer_pk =
+      pk >= 0 && IsIntegerLike(table.columns[static_cast<size_t>(pk)].type.type);
+  switch (table.kind) {
+    case TableKind::kPlain:
+      if (integer_pk) offsets[static_cast<size_t>(pk)] = static_cast<int>(kPrefixSize);
+      break;
+    case TableKind::kSpatial:
+      if (integer_pk) offsets[static_cast<size_t>(pk)] = static_cast<int>(kPrefixSize + 8);
+      break;
+    case TableKind::kChild: {
+      const int parent = table.ColumnIndex(table.parent_key);
+      if (parent >= 0) offsets[static_cast<size_t>(parent)] = static_cast<int>(kPrefixSize + 8);
+      if (integer_pk) offsets[static_cast<size_t>(pk)] = static_cast<int>(kPrefixSize + 16);
+      break;
+    }
+  }
+  return offsets;
 }
 
 }  // namespace skyshard::keys

@@ -98,7 +98,7 @@ TEST(RowCodecTest, EveryTypeAndNullRoundTrips) {
     std::string bytes;
     enc.Encode(in, identity, r, &bytes);
     ASSERT_EQ(bytes.size(), ExpectedSize(in, r)) << "row " << r;
-    ASSERT_TRUE(dec.DecodeInto(bytes, identity, &out).ok());
+    ASSERT_TRUE(dec.DecodeInto(bytes, "", identity, &out).ok());
   }
   for (size_t c = 0; c < types.size(); ++c) {
     const auto& a = in.columns[c];
@@ -132,7 +132,7 @@ TEST(RowCodecTest, ProjectionReordersAndRepeatsColumns) {
   for (size_t r = 0; r < in.num_rows; ++r) {
     std::string bytes;
     enc.Encode(in, identity, r, &bytes);
-    ASSERT_TRUE(dec.DecodeInto(bytes, projection, &out).ok());
+    ASSERT_TRUE(dec.DecodeInto(bytes, "", projection, &out).ok());
   }
   for (size_t r = 0; r < in.num_rows; ++r) {
     ASSERT_EQ(out.columns[0].IsNull(r), in.columns[7].IsNull(r));
@@ -150,6 +150,49 @@ TEST(RowCodecTest, ProjectionReordersAndRepeatsColumns) {
   }
 }
 
+// Columns the key carries are left out of the value and read back from the key.
+TEST(RowCodecTest, KeyColumnsComeFromTheKey) {
+  const std::vector<ColumnType> types = {
+      {DataType::kBigInt, 0}, {DataType::kDouble, 0}, {DataType::kBigInt, 0}};
+  // Key layout of this test: 4 junk bytes, column 2 at offset 4, column 0 at offset 12, both as
+  // big-endian int64 with the sign bit flipped (docs/storage.md).
+  auto put = [](std::string* k, int64_t v) {
+    uint64_t u = static_cast<uint64_t>(v) ^ (uint64_t{1} << 63);
+    for (int i = 7; i >= 0; --i) k->push_back(static_cast<char>(u >> (8 * i)));
+  };
+  RowEncoder enc(types, {12, -1, 4});
+  RowDecoder dec(types, {12, -1, 4});
+  ColumnBatch in;
+  in.Reset(types);
+  in.columns[0].AppendInt(-5);
+  in.columns[1].AppendDouble(2.5);
+  in.columns[2].AppendInt(INT64_MAX);
+  in.columns[0].AppendInt(7);
+  in.columns[1].AppendNull();
+  in.columns[2].AppendNull();  // a NULL key column (an orphan's parent): the bitmap says so
+  in.num_rows = 2;
+  std::vector<int> identity = {0, 1, 2};
+  ColumnBatch out;
+  out.Reset(types);
+  for (size_t r = 0; r < 2; ++r) {
+    std::string value;
+    enc.Encode(in, identity, r, &value);
+    EXPECT_EQ(value.size(), r == 0 ? 1u + 8u : 1u);  // bitmap (+ the double)
+    std::string key = "junk";
+    put(&key, r == 0 ? INT64_MAX : 0);
+    put(&key, r == 0 ? -5 : 7);
+    ASSERT_TRUE(dec.DecodeInto(value, key, identity, &out).ok());
+  }
+  EXPECT_EQ(out.columns[0].ints, (std::vector<int64_t>{-5, 7}));
+  EXPECT_EQ(out.columns[1].doubles[0], 2.5);
+  EXPECT_TRUE(out.columns[1].IsNull(1));
+  EXPECT_EQ(out.columns[2].ints[0], INT64_MAX);
+  EXPECT_TRUE(out.columns[2].IsNull(1));
+  std::string value;
+  enc.Encode(in, identity, 0, &value);
+  EXPECT_EQ(dec.DecodeInto(value, "short", identity, &out).code(), StatusCode::kCorruption);
+}
+
 TEST(RowCodecTest, DamagedRowsAreCorruptionNotCrashes) {
   const auto types = AllTypes();
   ColumnBatch in = RandomBatch(types, 200, 9);
@@ -165,7 +208,7 @@ TEST(RowCodecTest, DamagedRowsAreCorruptionNotCrashes) {
     out.Reset(types);
     // Every proper prefix must be rejected: the format has no optional tail.
     for (size_t cut = 0; cut < bytes.size(); ++cut) {
-      Status s = dec.DecodeInto(std::string_view(bytes).substr(0, cut), identity, &out);
+      Status s = dec.DecodeInto(std::string_view(bytes).substr(0, cut), "", identity, &out);
       if (!s.ok()) {
         ++corrupt;
         ASSERT_EQ(s.code(), StatusCode::kCorruption);
@@ -176,7 +219,7 @@ TEST(RowCodecTest, DamagedRowsAreCorruptionNotCrashes) {
       }
       out.Reset(types);
     }
-    Status s = dec.DecodeInto(bytes + "x", identity, &out);
+    Status s = dec.DecodeInto(bytes + "x", "", identity, &out);
     ASSERT_EQ(s.code(), StatusCode::kCorruption);
   }
   EXPECT_GT(corrupt, 0);
