@@ -48,8 +48,11 @@ Status CheckProjection(const TableDef& table, const std::vector<int>& projection
 // bytes right after the table prefix are the (parent's) order-29 index.
 class RangeRowIterator final : public RowIterator {
  public:
+  // `readahead`: bytes to read ahead of the iterator, for long sequential scans only (a
+  // short range read such as one light curve would pay for megabytes it never uses).
   RangeRowIterator(rocksdb::DB* db, const TableDef& table, std::vector<int> projection,
-                   std::vector<IndexRange> ranges, std::string lower, std::string upper)
+                   std::vector<IndexRange> ranges, std::string lower, std::string upper,
+                   size_t readahead)
       : decoder_(AllTypes(table), keys::KeyColumnOffsets(table)),
         projection_(std::move(projection)),
         types_(ProjectedTypes(table, projection_)),
@@ -59,7 +62,7 @@ class RangeRowIterator final : public RowIterator {
         upper_slice_(upper_) {
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper_slice_;
-    ro.readahead_size = ranges_.empty() ? 2 << 20 : 0;
+    ro.readahead_size = readahead;
     it_.reset(db->NewIterator(ro));
     prefix_ = lower_.substr(0, keys::kPrefixSize);
   }
@@ -165,8 +168,9 @@ class RocksStore final : public Store {
     }
     std::string lower = keys::RowPrefix(table.id);
     std::string upper = keys::PrefixSuccessor(lower);
+    const size_t readahead = ranges.empty() ? size_t{2} << 20 : 0;  // a whole-table scan
     return std::unique_ptr<RowIterator>(new RangeRowIterator(
-        db_.get(), table, std::move(projection), std::move(ranges), lower, upper));
+        db_.get(), table, std::move(projection), std::move(ranges), lower, upper, readahead));
   }
 
   Result<std::unique_ptr<RowIterator>> LookupPrimaryKey(const TableDef& table,
@@ -218,14 +222,14 @@ class RocksStore final : public Store {
     if (s.IsNotFound()) {
       // No such parent: an empty range.
       return std::unique_ptr<RowIterator>(
-          new RangeRowIterator(db_.get(), child, std::move(projection), {}, lower, lower));
+          new RangeRowIterator(db_.get(), child, std::move(projection), {}, lower, lower, 0));
     }
     SKY_RETURN_IF_ERROR(FromRocks(s, "primary-key index of " + parent->name));
     lower += hpx;
     keys::PutI64(&lower, parent_pk);
     std::string upper = keys::PrefixSuccessor(lower);
     return std::unique_ptr<RowIterator>(
-        new RangeRowIterator(db_.get(), child, std::move(projection), {}, lower, upper));
+        new RangeRowIterator(db_.get(), child, std::move(projection), {}, lower, upper, 0));
   }
 
  private:

@@ -2,15 +2,24 @@
 // bulk writer's SST files and the reader agree). Internal to storage/.
 #pragma once
 
+#include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 
 namespace skyshard::internal {
 
+// One block cache for every store a process opens: uncompressed blocks of the rows and index
+// entries read recently, so that a hot light curve or cone costs no decompression.
+inline std::shared_ptr<rocksdb::Cache> SharedBlockCache() {
+  static const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(512ull << 20);
+  return cache;
+}
+
 inline rocksdb::Options StoreOptions() {
   rocksdb::Options o;
   rocksdb::BlockBasedTableOptions t;
+  t.block_cache = SharedBlockCache();
   t.block_size = 16 * 1024;
   // Bloom filters make primary-key index lookups (objectId = X) one block read.
   t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
