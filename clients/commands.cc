@@ -6,11 +6,10 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "adql/parser/parser.h"
 #include "clients/gen_dp02.h"
@@ -27,10 +26,12 @@ constexpr const char* kUsage = R"(usage: skyshard COMMAND [OPTIONS]
 
 Operators:
   load --data DIR MANIFEST.yaml [--replace] [--allow-orphans] [--memory MB] [--threads N]
+       [--child-index]
       Load a data release described by MANIFEST.yaml (docs/manifest.md) and publish it
       atomically in DIR. --replace replaces a published release of the same name (the old one
       stays served until the new one is complete). --memory bounds the memory used for
       sorting (default: 40% of the machine's); --threads defaults to one per core.
+      --child-index also indexes child tables by their own key (forcedSourceId = X).
   releases --data DIR [--json]
       List the published releases with their tables, row counts and sizes.
   drop --data DIR NAME
@@ -219,7 +220,7 @@ int Releases(int argc, char** argv) {
 int Load(int argc, char** argv) {
   if (WantsHelp(argc, argv, 2)) {
     std::cout << "usage: skyshard load --data DIR MANIFEST.yaml [--replace] [--allow-orphans]"
-                 " [--memory MB] [--threads N]\n";
+                 " [--memory MB] [--threads N] [--child-index]\n";
     return 0;
   }
   auto args = ParseArgs(argc, argv, 2,
@@ -227,7 +228,8 @@ int Load(int argc, char** argv) {
                          {"replace", false},
                          {"allow-orphans", false},
                          {"memory", true},
-                         {"threads", true}});
+                         {"threads", true},
+                         {"child-index", false}});
   if (!args.ok()) return UsageError("load", args.status().message());
   if (!args->flags.count("data")) return UsageError("load", "--data DIR is required");
   if (args->positional.size() != 1) return UsageError("load", "give exactly one MANIFEST.yaml");
@@ -236,6 +238,7 @@ int Load(int argc, char** argv) {
   options.manifest_path = args->positional[0];
   options.replace = args->flags.count("replace") > 0;
   options.allow_orphans = args->flags.count("allow-orphans") > 0;
+  options.child_key_index = args->flags.count("child-index") > 0;
   auto memory = IntFlag(*args, "memory", 0);
   auto threads = IntFlag(*args, "threads", 0);
   if (!memory.ok()) return UsageError("load", memory.status().message());

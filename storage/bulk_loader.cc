@@ -319,8 +319,10 @@ Status LoadFile(TableLoad* load, size_t file_index, RunBuilder* rows, RunBuilder
         keys::PutU64(&key, hpx);
         keys::PutI64(&key, parent_pk);
         keys::PutI64(&key, pk);
-        keys::PutU64(&index_value, hpx);
-        keys::PutI64(&index_value, parent_pk);
+        if (def.key_index) {
+          keys::PutU64(&index_value, hpx);
+          keys::PutI64(&index_value, parent_pk);
+        }
       } else {
         keys::PutI64(&key, pk);
       }
@@ -451,14 +453,20 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
       memory_bytes - std::min<uint64_t>(memory_bytes, budget * static_cast<uint64_t>(nthreads)));
   RunSet rows(tag + ".rows");
   RunSet index(tag + ".index");
-  const bool has_index = def.kind != TableKind::kPlain && plan->pk_col >= 0;
+  // Spatial tables always get their primary-key index (objectId = X); child tables only when
+  // asked for, else their keys go through a sort that only checks uniqueness.
+  const bool has_index =
+      plan->pk_col >= 0 && (def.kind == TableKind::kSpatial ||
+                            (def.kind == TableKind::kChild && options.child_key_index));
+  const bool verify_keys_only = plan->pk_col >= 0 && def.kind == TableKind::kChild && !has_index;
+  def.key_index = has_index;
 
   TableLoad load;
   load.plan = plan;
   load.options = &options;
   load.tmp_dir = tmp_dir;
   load.rows = &rows;
-  load.index = has_index ? &index : nullptr;
+  load.index = has_index || verify_keys_only ? &index : nullptr;
   load.rows_read = rows_read;
   load.bytes_read = bytes_read;
   reporter->SetPhase("read " + def.name);
@@ -496,8 +504,9 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
   uint64_t bytes = merged_rows.sst_bytes;
   for (auto& f : merged_rows.sst_files) sst_files->push_back(f);
 
-  if (has_index) {
+  if (has_index || verify_keys_only) {
     MergeOptions io = mo;
+    io.verify_only = verify_keys_only;
     io.sst_dir = staging + "/sst/" + tag + ".index";
     io.bloom_filters = true;
     fs::create_directories(io.sst_dir, ec);

@@ -81,6 +81,7 @@ Json TableToJson(const TableDef& t) {
   j["parent_table"] = t.parent_table;
   j["parent_key"] = t.parent_key;
   j["table_index"] = t.table_index;
+  j["key_index"] = t.key_index;
   j["row_count"] = t.row_count;
   j["bytes"] = t.bytes;
   Json columns = Json::array();
@@ -265,6 +266,7 @@ Status TableFromJson(const Json& j, const std::string& where, TableDef* t) {
   SKY_RETURN_IF_ERROR(r.String("parent_table", &t->parent_table));
   SKY_RETURN_IF_ERROR(r.String("parent_key", &t->parent_key));
   SKY_RETURN_IF_ERROR(r.Int32("table_index", &t->table_index));
+  SKY_RETURN_IF_ERROR(r.Bool("key_index", &t->key_index));
   SKY_RETURN_IF_ERROR(r.UInt64("row_count", &t->row_count));
   SKY_RETURN_IF_ERROR(r.UInt64("bytes", &t->bytes));
 

@@ -59,6 +59,9 @@ struct TableDef {
   std::string parent_table;
   std::string parent_key;
   std::vector<ForeignKeyDef> foreign_keys;
+  // Whether the store has a primary-key index for this table (0x02 keys, docs/storage.md):
+  // always for spatial tables with an integer key, for child tables only when asked for.
+  bool key_index = false;
   int32_t table_index = 0;  // TAP_SCHEMA.tables.table_index
   uint64_t row_count = 0;
   uint64_t bytes = 0;  // approximate stored size

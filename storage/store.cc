@@ -182,6 +182,12 @@ class RocksStore final : public Store {
             table.columns[static_cast<size_t>(table.ColumnIndex(table.primary_key))].type.type)) {
       return Status::Unsupported("table " + table.name + " has no integer primary key");
     }
+    if (table.kind == TableKind::kChild && !table.key_index) {
+      return Status::Unsupported("table " + table.name +
+                                 " has no primary-key index (load with "
+                                 "--child-index to build one); select its rows by " +
+                                 table.parent_key + " instead");
+    }
     std::string key = keys::RowPrefix(table.id);
     if (table.kind != TableKind::kPlain) {
       std::string suffix;

@@ -320,13 +320,16 @@ Status MergePartition(const std::vector<RunFile>& runs, const Partition& part, i
       return Status::InvalidArgument(options.describe_duplicate ? options.describe_duplicate(k)
                                                                 : "duplicate key");
     }
-    if (!opened) {
-      SKY_RETURN_IF_ERROR(FromRocks(writer.Open(*sst_path), "cannot create " + *sst_path));
-      opened = true;
+    if (!options.verify_only) {
+      if (!opened) {
+        SKY_RETURN_IF_ERROR(FromRocks(writer.Open(*sst_path), "cannot create " + *sst_path));
+        opened = true;
+      }
+      SKY_RETURN_IF_ERROR(
+          FromRocks(writer.Put(rocksdb::Slice(k.data(), k.size()),
+                               rocksdb::Slice(c->value().data(), c->value().size())),
+                    "cannot write " + *sst_path));
     }
-    SKY_RETURN_IF_ERROR(FromRocks(writer.Put(rocksdb::Slice(k.data(), k.size()),
-                                             rocksdb::Slice(c->value().data(), c->value().size())),
-                                  "cannot write " + *sst_path));
     if (options.on_record) SKY_RETURN_IF_ERROR(options.on_record(index, k, c->value()));
     prev.assign(k.data(), k.size());
     ++n;
@@ -392,9 +395,9 @@ Result<MergeResult> MergeRuns(RunSet* set, const MergeOptions& options) {
   }
   for (const Status& s : statuses) SKY_RETURN_IF_ERROR(s);
   for (int p = 0; p < nparts; ++p) {
+    result.records += counts[p];  // also for verify-only merges, which write no file
     if (paths[p].empty()) continue;
     result.sst_files.push_back(paths[p]);
-    result.records += counts[p];
     result.sst_bytes += sizes[p];
   }
   result.partitions = nparts;

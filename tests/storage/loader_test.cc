@@ -154,6 +154,25 @@ TEST_F(LoaderErrorTest, DuplicatePrimaryKey) {
   ExpectFailure(StatusCode::kInvalidArgument, {"duplicate primary key", "objectId", id});
 }
 
+// Child keys are verified unique even though no index is built for them by default.
+TEST_F(LoaderErrorTest, DuplicateChildKey) {
+  std::ifstream in(src_ + "/src-0.csv");
+  std::string header, first, second;
+  std::getline(in, header);
+  std::getline(in, first);
+  std::getline(in, second);
+  // band,srcId,flux,objectId: give the second row the first one's srcId.
+  auto field = [](const std::string& line, int n) {
+    size_t at = 0;
+    for (int i = 0; i < n; ++i) at = line.find(',', at) + 1;
+    return line.substr(at, line.find(',', at) - at);
+  };
+  const std::string id = field(first, 1);
+  ReplaceLine("src-0.csv", 3,
+              field(second, 0) + "," + id + "," + field(second, 2) + "," + field(second, 3));
+  ExpectFailure(StatusCode::kInvalidArgument, {"duplicate primary key", "srcId", id});
+}
+
 TEST_F(LoaderErrorTest, OrphanChildRowsAreRefusedUnlessAllowed) {
   ReplaceLine("src-0.csv", 4, "r,999999999,1.0,42");
   ExpectFailure(StatusCode::kInvalidArgument, {"src-0.csv:4", "objectId = 42", "--allow-orphans"});

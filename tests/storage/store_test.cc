@@ -227,13 +227,46 @@ TEST_F(StoreTest, PrimaryKeyLookups) {
   auto missing = store_->LookupPrimaryKey(*obj, {0}, 42);
   ASSERT_TRUE(missing.ok());
   EXPECT_TRUE(DrainInts(missing->get(), 0).empty());
+  // Without --child-index a child table has no key index: lookups say so instead of scanning.
   const TableDef* src = store_->catalog().FindTable("Src");
-  const auto& s = release_->sources[777];
-  auto it = store_->LookupPrimaryKey(*src, {0, 1}, s.id);
-  ASSERT_TRUE(it.ok());
-  std::vector<int64_t> got = DrainInts(it->get(), 0);
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0], s.id);
+  EXPECT_FALSE(src->key_index);
+  EXPECT_TRUE(obj->key_index);
+  auto no_index = store_->LookupPrimaryKey(*src, {0, 1}, release_->sources[777].id);
+  ASSERT_FALSE(no_index.ok());
+  EXPECT_EQ(no_index.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(no_index.status().message().find("--child-index"), std::string::npos);
+}
+
+TEST(StoreChildIndexTest, ChildKeyIndexServesLookups) {
+  const std::string src_dir = TempDir("childidx-src"), data_dir = TempDir("childidx-data");
+  auto rel = MakeTestRelease(src_dir, 3000, 3, 21, 2);
+  LoadOptions o;
+  o.data_dir = data_dir;
+  o.manifest_path = rel.manifest;
+  o.memory_bytes = 64ull << 20;
+  o.child_key_index = true;
+  ASSERT_TRUE(LoadRelease(o, nullptr).ok());
+  auto dir = DataDir::Open(data_dir, false);
+  auto store = Store::OpenReadOnly((*dir)->Find("testrel")->directory);
+  ASSERT_TRUE(store.ok());
+  const TableDef* src = (*store)->catalog().FindTable("Src");
+  ASSERT_TRUE(src->key_index);
+  const int id_col = src->ColumnIndex("srcId"), obj_col = src->ColumnIndex("objectId");
+  for (size_t i = 0; i < rel.sources.size(); i += 251) {
+    const auto& s = rel.sources[i];
+    auto it = (*store)->LookupPrimaryKey(*src, {id_col, obj_col}, s.id);
+    ASSERT_TRUE(it.ok()) << it.status().ToString();
+    ColumnBatch b;
+    ASSERT_EQ(*(*it)->Next(&b, 10), 1u);
+    EXPECT_EQ(b.columns[0].ints[0], s.id);
+    EXPECT_EQ(b.columns[1].ints[0], s.object_id);
+  }
+  auto missing = (*store)->LookupPrimaryKey(*src, {id_col}, -1);
+  ASSERT_TRUE(missing.ok());
+  ColumnBatch b;
+  EXPECT_EQ(*(*missing)->Next(&b, 10), 0u);
+  std::filesystem::remove_all(src_dir);
+  std::filesystem::remove_all(data_dir);
 }
 
 TEST_F(StoreTest, FullScanReturnsEveryRowOnce) {
