@@ -229,8 +229,8 @@ struct Case final : Expression {
     ExpressionPtr result;
   };
 
-  ExpressionPtr operand;  // null for a searched CASE
-  std::vector<When> whens;  // at least one
+  ExpressionPtr operand;      // null for a searched CASE
+  std::vector<When> whens;    // at least one
   ExpressionPtr else_result;  // null without ELSE
 };
 

@@ -128,20 +128,20 @@ void AddAdqlOther(std::vector<FunctionInfo>& f) {
   f.push_back(Fn("COALESCE", FunctionKind::kScalar, FunctionOrigin::kAdql, kConditionalFeature,
                  "the first argument that is not NULL (NULL if all are)", {coalesce}));
   f.push_back(Fn("IN_UNIT", FunctionKind::kScalar, FunctionOrigin::kAdql, kUnitFeature,
-                 "value converted to the VOUnit `unit` from the unit of its column",
-                 {Sig({{"value", kDbl}, {"unit", kStr}}, kDbl)}));
+                 "x converted to the VOUnit `unit` from the unit of its column",
+                 {Sig({{"x", kDbl}, {"unit", kStr}}, kDbl)}));
 
   auto agg = [&f](std::string name, std::vector<Signature> sigs, std::string description) {
     f.push_back(Fn(std::move(name), FunctionKind::kAggregate, FunctionOrigin::kAdql, "",
                    std::move(description), std::move(sigs)));
   };
-  agg("COUNT", {Sig({}, kLong), Sig({{"value", kAnyType}}, kLong)},
+  agg("COUNT", {Sig({}, kLong), Sig({{"x", kAnyType}}, kLong)},
       "number of rows (COUNT(*), written as no argument here) or of non-NULL values");
-  agg("SUM", {Sig({{"value", kLong}}, kLong), Sig({{"value", kDbl}}, kDbl)},
+  agg("SUM", {Sig({{"x", kLong}}, kLong), Sig({{"x", kDbl}}, kDbl)},
       "sum of the non-NULL values: BIGINT for integers, DOUBLE PRECISION otherwise");
-  agg("AVG", {Sig({{"value", kDbl}}, kDbl)}, "mean of the non-NULL values");
-  agg("MIN", {SameAs({{"value", kAnyType}}, 0, ValueType::kNull)}, "smallest non-NULL value");
-  agg("MAX", {SameAs({{"value", kAnyType}}, 0, ValueType::kNull)}, "largest non-NULL value");
+  agg("AVG", {Sig({{"x", kDbl}}, kDbl)}, "mean of the non-NULL values");
+  agg("MIN", {SameAs({{"x", kAnyType}}, 0, ValueType::kNull)}, "smallest non-NULL value");
+  agg("MAX", {SameAs({{"x", kAnyType}}, 0, ValueType::kNull)}, "largest non-NULL value");
 }
 
 void AddAdqlGeometry(std::vector<FunctionInfo>& f) {
@@ -181,7 +181,7 @@ void AddAdqlGeometry(std::vector<FunctionInfo>& f) {
   f.push_back(Geo("REGION", K::kGeometryConstructor, {Sig({{"stcs", kStr}}, ValueType::kRegion)},
                   "the region described by an STC-S string"));
   f.push_back(Geo("CONTAINS", K::kGeometryPredicate,
-                  {Sig({{"inner", kGeo}, {"outer", kGeo}}, kInt)},
+                  {Sig({{"contained", kGeo}, {"container", kGeo}}, kInt)},
                   "1 if the first geometry lies within the second, else 0"));
   f.push_back(Geo("INTERSECTS", K::kGeometryPredicate, {Sig({{"a", kGeo}, {"b", kGeo}}, kInt)},
                   "1 if the two geometries overlap, else 0"));
@@ -203,11 +203,11 @@ void AddAdqlGeometry(std::vector<FunctionInfo>& f) {
 
 void AddIvoa(std::vector<FunctionInfo>& f) {
   f.push_back(Udf("ivo_healpix_index",
-                  {Sig({{"order", kInt}, {"ra", kDbl}, {"dec", kDbl}}, kLong),
-                   Sig({{"order", kInt}, {"p", kPt}}, kLong)},
+                  {Sig({{"hpx_order", kInt}, {"ra", kDbl}, {"dec", kDbl}}, kLong),
+                   Sig({{"hpx_order", kInt}, {"p", kPt}}, kLong)},
                   "NESTED HEALPix index at order 0..29 of the cell containing a position"));
-  f.push_back(Udf("ivo_healpix_center", {Sig({{"order", kInt}, {"index", kLong}}, kPt)},
-                  "centre of the NESTED HEALPix cell `index` at order 0..29, as a POINT"));
+  f.push_back(Udf("ivo_healpix_center", {Sig({{"hpx_order", kInt}, {"hpx_index", kLong}}, kPt)},
+                  "centre of the NESTED HEALPix cell `hpx_index` at order 0..29, as a POINT"));
   f.push_back(Udf("ivo_epoch_prop_pos",
                   {Sig({{"ra", kDbl},
                         {"dec", kDbl},
@@ -237,8 +237,8 @@ void AddIvoa(std::vector<FunctionInfo>& f) {
                  kUdfFeature,
                  "the non-NULL values of `expression` in the group joined by `delimiter`",
                  {Sig({{"expression", kStr}, {"delimiter", kStr}}, kStr)}));
-  f.push_back(Udf("ivo_nocasematch", {Sig({{"value", kStr}, {"pattern", kStr}}, kInt)},
-                  "1 if value matches the LIKE pattern (% and _) ignoring case, else 0"));
+  f.push_back(Udf("ivo_nocasematch", {Sig({{"str", kStr}, {"pattern", kStr}}, kInt)},
+                  "1 if str matches the LIKE pattern (% and _) ignoring case, else 0"));
   f.push_back(Udf("ivo_hasword", {Sig({{"haystack", kStr}, {"needle", kStr}}, kInt)},
                   "1 if every word of needle occurs as a word in haystack (ignoring ASCII case), "
                   "else 0"));

@@ -74,10 +74,8 @@ std::string Wanted(ValueType t) {
       return "a geometry (POINT, CIRCLE, BOX, POLYGON or REGION)";
     case ValueType::kAny:
       return "a value";
-    case ValueType::kInteger + 0:  // unreachable; keeps the switch complete for readers
     default:
-      return std::string(IsGeometry(t) || t == ValueType::kTimestamp ? "a " : "a ") +
-             std::string(ValueTypeName(t));
+      return "a " + std::string(ValueTypeName(t));
   }
 }
 

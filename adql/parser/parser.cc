@@ -9,6 +9,7 @@
 #include "adql/parser/internal/error_reporter.h"
 #include "adql/parser/internal/nesting_scan.h"
 #include "adql/parser/internal/syntax_checks.h"
+#include "adql/parser/internal/transformer.h"
 #include "antlr4-runtime.h"
 
 namespace skyshard::adql {
@@ -158,7 +159,17 @@ Result<ParseResult> ParseChecked(std::string_view adql, const ParseOptions& opti
     return Status::SyntaxError(internal::FormatError(adql, internal::SiteOf(failure.token, &tokens),
                                                      failure.message, "", failure.hint, error));
   }
+  internal::TransformOutcome transformed =
+      internal::TransformParseTree(tree, options.max_tree_depth);
+  if (transformed.too_deep != nullptr) {
+    return Status::LimitExceeded(internal::FormatError(
+        adql, internal::SiteOf(transformed.too_deep, &tokens), "the query nests too deeply", "",
+        "its syntax tree may nest at most " + std::to_string(options.max_tree_depth) +
+            " levels (subqueries, parentheses, joins)",
+        error));
+  }
   ParseResult result;
+  result.query = std::move(transformed.query);
   result.user_defined_functions = std::move(checked.user_defined_functions);
   return result;
 }

@@ -5,7 +5,8 @@
 //
 // The parser checks syntax only (plus the few constraints of the ADQL BNF that need no catalog,
 // such as which arguments of CIRCLE may be a coordinate system); names and types are the
-// binder's job. Later, the parse-tree-to-AST transformer fills ParseResult with the AST.
+// binder's job. A successful parse yields the query's syntax tree (adql/ast/), built by the
+// transformer (internal/transformer.h); ast::ToAdql (adql/ast/printer.h) prints it back.
 //
 // Thread safety: Parse() and CheckSyntax() are reentrant and may be called concurrently from any
 // number of threads (each call builds its own lexer and parser; ANTLR's shared prediction caches
@@ -15,14 +16,18 @@
 // ParseOptions::max_query_bytes or nests parentheses and CASE deeper than
 // ParseOptions::max_nesting_depth, so parse time and memory stay bounded and the recursive
 // descent stays well inside an 8 MiB thread stack (about 2 MiB at the default depth of 200).
+// The syntax tree is refused when it would nest deeper than ParseOptions::max_tree_depth, so
+// that the stages that walk it recursively stay within their stack too.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "adql/ast/query.h"
 #include "common/status.h"
 
 namespace skyshard::adql {
@@ -37,6 +42,13 @@ struct ParseOptions {
   // case-insensitively) is an error. Unset (the default): any identifier followed by an
   // argument list is a user-defined function call, left for the binder to resolve.
   std::optional<std::vector<std::string>> known_functions;
+  // The syntax tree may nest at most this deep (LimitExceeded beyond, pointing at the first
+  // construct past the limit). Each value expression inside another (a parenthesis, a function
+  // argument, an operand of a predicate), each condition inside another, each subquery and each
+  // JOIN of a chain (a JOIN b JOIN c nests two deep) counts one level; operator chains
+  // (a + b + ..., x AND y AND ...) are one node and count one. Queries within
+  // max_nesting_depth nest less than 4 levels a parenthesis. REQUIRES: max_tree_depth >= 1.
+  int max_tree_depth = 1000;
 };
 
 // Where and what the first error is, for the TAP layer (e.g. a JSON or VOTable error with a
@@ -49,8 +61,11 @@ struct SyntaxErrorInfo {
   std::string hint;      // a hand-written explanation of a common mistake; may be empty
 };
 
-// What a successful parse yields. The AST (adql/ast/) will be added here by the transformer.
+// What a successful parse yields.
 struct ParseResult {
+  // The syntax tree of the whole query; never null. Owned by the caller.
+  std::unique_ptr<ast::Query> query;
+
   // Names of the user-defined functions the query calls, as written, in order of first
   // appearance, without duplicates (compared case-insensitively).
   std::vector<std::string> user_defined_functions;
@@ -59,8 +74,8 @@ struct ParseResult {
 // Parses `adql`. On success returns the ParseResult. Errors:
 //  - SyntaxError: the text is not ADQL 2.1; the message is
 //      "line L, column C: <what was wrong>[, expected <...>][; <hint>]\n<the line>\n<caret>"
-//  - LimitExceeded: too long, or nested too deeply (same message layout, pointing at the
-//    first place past the limit).
+//  - LimitExceeded: too long, or nested too deeply, in the text or in the syntax tree (same
+//    message layout, pointing at the first place past the limit).
 //  - Internal: an unexpected failure inside the parser (never thrown through).
 // When `error` is not null and the result is an error with a position, *error is filled in.
 // No input may crash, hang, or exhaust memory.
