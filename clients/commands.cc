@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "adql/ast/printer.h"
 #include "adql/parser/parser.h"
 #include "clients/gen_dp02.h"
 #include "common/status.h"
@@ -40,7 +41,8 @@ Operators:
 Queries:
   parse 'ADQL'
       Check the syntax of an ADQL 2.1 query; print {"success": ..., "error": ..., "line": ...,
-      "column": ...} as one JSON object; exit 0 when it parses, 1 when it is rejected.
+      "column": ...} as one JSON object, with the query's syntax tree printed back as ADQL
+      ("adql") on success; exit 0 when it parses, 1 when it is rejected.
 
 Test data:
   gen dp02 --out DIR --objects N [--epochs K] [--seed S] [--format csv|fits]
@@ -366,6 +368,7 @@ int Parse(int argc, char** argv) {
   out["success"] = parsed.ok();
   if (parsed.ok()) {
     out["user_defined_functions"] = parsed->user_defined_functions;
+    out["adql"] = adql::ast::ToAdql(*parsed->query);  // the syntax tree, printed back
   } else {
     out["error"] = parsed.status().message();
     out["code"] = std::string(StatusCodeName(parsed.status().code()));

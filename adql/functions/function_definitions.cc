@@ -2,12 +2,13 @@
 // client (TOPCAT's "Service" tab, pyvo) shows them next to the form. Semantics in full, with the
 // NULL rules, are in docs/functions.md and, for the UDFs, udf_math.h.
 
+#include "adql/functions/internal/function_definitions.h"
+
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "adql/functions/function_registry.h"
-#include "adql/functions/internal/function_definitions.h"
 
 namespace skyshard::adql::internal {
 namespace {
@@ -150,25 +151,24 @@ void AddAdqlGeometry(std::vector<FunctionInfo>& f) {
                   {Sig({{"coosys", kStr}, {"ra", kDbl}, {"dec", kDbl}}, kPt),
                    Sig({{"ra", kDbl}, {"dec", kDbl}}, kPt)},
                   "the position (ra, dec) in degrees"));
-  f.push_back(Geo("CIRCLE", K::kGeometryConstructor,
-                  {Sig({{"coosys", kStr}, {"ra", kDbl}, {"dec", kDbl}, {"radius", kDbl}},
-                       ValueType::kCircle),
-                   Sig({{"coosys", kStr}, {"center", kPt}, {"radius", kDbl}}, ValueType::kCircle),
-                   Sig({{"ra", kDbl}, {"dec", kDbl}, {"radius", kDbl}}, ValueType::kCircle),
-                   Sig({{"center", kPt}, {"radius", kDbl}}, ValueType::kCircle)},
-                  "the disc of `radius` degrees around a centre"));
+  f.push_back(Geo(
+      "CIRCLE", K::kGeometryConstructor,
+      {Sig({{"coosys", kStr}, {"ra", kDbl}, {"dec", kDbl}, {"radius", kDbl}}, ValueType::kCircle),
+       Sig({{"coosys", kStr}, {"center", kPt}, {"radius", kDbl}}, ValueType::kCircle),
+       Sig({{"ra", kDbl}, {"dec", kDbl}, {"radius", kDbl}}, ValueType::kCircle),
+       Sig({{"center", kPt}, {"radius", kDbl}}, ValueType::kCircle)},
+      "the disc of `radius` degrees around a centre"));
   f.push_back(Geo(
       "BOX", K::kGeometryConstructor,
       {Sig({{"coosys", kStr}, {"ra", kDbl}, {"dec", kDbl}, {"width", kDbl}, {"height", kDbl}},
            ValueType::kBox),
-       Sig({{"coosys", kStr}, {"center", kPt}, {"width", kDbl}, {"height", kDbl}},
-           ValueType::kBox),
+       Sig({{"coosys", kStr}, {"center", kPt}, {"width", kDbl}, {"height", kDbl}}, ValueType::kBox),
        Sig({{"ra", kDbl}, {"dec", kDbl}, {"width", kDbl}, {"height", kDbl}}, ValueType::kBox),
        Sig({{"center", kPt}, {"width", kDbl}, {"height", kDbl}}, ValueType::kBox)},
       "the coordinate box of `width` x `height` degrees around a centre (deprecated in ADQL "
       "2.1)"));
-  const std::vector<Param> vertices = {{"ra1", kDbl}, {"dec1", kDbl}, {"ra2", kDbl},
-                                       {"dec2", kDbl}, {"ra3", kDbl}, {"dec3", kDbl}};
+  const std::vector<Param> vertices = {{"ra1", kDbl},  {"dec1", kDbl}, {"ra2", kDbl},
+                                       {"dec2", kDbl}, {"ra3", kDbl},  {"dec3", kDbl}};
   std::vector<Param> with_sys = {{"coosys", kStr}};
   with_sys.insert(with_sys.end(), vertices.begin(), vertices.end());
   f.push_back(Geo(
@@ -189,8 +189,8 @@ void AddAdqlGeometry(std::vector<FunctionInfo>& f) {
                   {Sig({{"p1", kPt}, {"p2", kPt}}, kDbl),
                    Sig({{"ra1", kDbl}, {"dec1", kDbl}, {"ra2", kDbl}, {"dec2", kDbl}}, kDbl)},
                   "great-circle distance in degrees between two positions"));
-  f.push_back(Geo("AREA", K::kScalar, {Sig({{"g", kGeo}}, kDbl)},
-                  "area of a geometry in square degrees"));
+  f.push_back(
+      Geo("AREA", K::kScalar, {Sig({{"g", kGeo}}, kDbl)}, "area of a geometry in square degrees"));
   f.push_back(Geo("CENTROID", K::kScalar, {Sig({{"g", kGeo}}, kPt)},
                   "centre of mass of a geometry, as a POINT"));
   f.push_back(
@@ -261,22 +261,21 @@ void AddIvoa(std::vector<FunctionInfo>& f) {
 }
 
 void AddScisqlAndGavo(std::vector<FunctionInfo>& f) {
-  f.push_back(Udf("scisql_angSep",
-                  {Sig({{"ra1", kDbl}, {"dec1", kDbl}, {"ra2", kDbl}, {"dec2", kDbl}}, kDbl),
-                   Sig({{"x1", kDbl},
-                        {"y1", kDbl},
-                        {"z1", kDbl},
-                        {"x2", kDbl},
-                        {"y2", kDbl},
-                        {"z2", kDbl}},
-                       kDbl)},
-                  "angular separation in degrees of two positions (degrees) or 3-vectors"));
-  f.push_back(Udf(
-      "scisql_s2PtInCircle",
-      {Sig({{"ra", kDbl}, {"dec", kDbl}, {"center_ra", kDbl}, {"center_dec", kDbl},
-            {"radius", kDbl}},
-           kInt)},
-      "1 if (ra, dec) lies within `radius` degrees of the centre, else 0 (0 if any is NULL)"));
+  f.push_back(
+      Udf("scisql_angSep",
+          {Sig({{"ra1", kDbl}, {"dec1", kDbl}, {"ra2", kDbl}, {"dec2", kDbl}}, kDbl),
+           Sig({{"x1", kDbl}, {"y1", kDbl}, {"z1", kDbl}, {"x2", kDbl}, {"y2", kDbl}, {"z2", kDbl}},
+               kDbl)},
+          "angular separation in degrees of two positions (degrees) or 3-vectors"));
+  f.push_back(
+      Udf("scisql_s2PtInCircle",
+          {Sig({{"ra", kDbl},
+                {"dec", kDbl},
+                {"center_ra", kDbl},
+                {"center_dec", kDbl},
+                {"radius", kDbl}},
+               kInt)},
+          "1 if (ra, dec) lies within `radius` degrees of the centre, else 0 (0 if any is NULL)"));
   f.push_back(Udf("scisql_s2PtInBox",
                   {Sig({{"ra", kDbl},
                         {"dec", kDbl},
@@ -318,7 +317,8 @@ void AddScisqlAndGavo(std::vector<FunctionInfo>& f) {
                   "flux_sigma / flux; NULL if flux <= 0 or flux_sigma < 0"));
   f.push_back(Udf("scisql_abMagToNanojansky", {Sig({{"mag", kDbl}}, kDbl)},
                   "flux in nJy of an AB magnitude: 3631e9 * 10^(-0.4 mag)"));
-  f.push_back(Udf("scisql_abMagToNanojanskySigma", {Sig({{"mag", kDbl}, {"mag_sigma", kDbl}}, kDbl)},
+  f.push_back(Udf("scisql_abMagToNanojanskySigma",
+                  {Sig({{"mag", kDbl}, {"mag_sigma", kDbl}}, kDbl)},
                   "flux error in nJy from an AB magnitude and its error: flux(mag) * ln(10) / "
                   "2.5 * mag_sigma; NULL if mag_sigma < 0"));
   f.push_back(Udf("gavo_to_mjd", {Sig({{"d", kTime}}, kDbl)},

@@ -88,9 +88,9 @@ std::string ArgCountPhrase(const Signature& s) {
   }
   if (s.repeat > 0) names += ", ...";
   if (s.repeat > 0) {
-    const std::string count = s.max_args > 0 ? std::to_string(n) + " to " +
-                                                   std::to_string(s.max_args) + " arguments"
-                                             : std::to_string(n) + " or more arguments";
+    const std::string count =
+        s.max_args > 0 ? std::to_string(n) + " to " + std::to_string(s.max_args) + " arguments"
+                       : std::to_string(n) + " or more arguments";
     return count + " (" + names + ")";
   }
   if (n == 0) return "no arguments";
@@ -236,7 +236,8 @@ const Param& Signature::ParamFor(int i) const {
   const int n = MinArgs();
   if (i < n) return params[static_cast<size_t>(i)];
   assert(repeat > 0);
-  return params[static_cast<size_t>(n - repeat + (i - n) % repeat)];
+  const int index = n - repeat + (i - n) % repeat;
+  return params[static_cast<size_t>(index)];
 }
 
 ValueType Signature::ResultType(const std::vector<ValueType>& args) const {
@@ -319,15 +320,15 @@ std::vector<std::string_view> FunctionRegistry::Suggest(std::string_view name) c
 }
 
 Result<const Signature*> FunctionRegistry::Resolve(std::string_view name,
-                                                    const std::vector<ValueType>& args) const {
+                                                   const std::vector<ValueType>& args) const {
   const FunctionInfo* f = Find(name);
   if (f == nullptr) {
     std::string message = "unknown function " + std::string(name);
     const std::vector<std::string_view> suggestions = Suggest(name);
     if (!suggestions.empty()) {
-      message += "; did you mean " +
-                 JoinAlternatives(std::vector<std::string>(suggestions.begin(), suggestions.end())) +
-                 "?";
+      message +=
+          "; did you mean " +
+          JoinAlternatives(std::vector<std::string>(suggestions.begin(), suggestions.end())) + "?";
     }
     return Status::NotFound(std::move(message));
   }
@@ -370,10 +371,10 @@ Result<const Signature*> FunctionRegistry::Resolve(std::string_view name,
   if (best == nullptr) {
     if (same_count.size() == 1) {
       const Param& p = same_count[0]->ParamFor(bad_arg);
-      return Status::InvalidArgument("argument " + std::to_string(bad_arg + 1) + " (" +
-                                     std::string(p.name) + ") of " + f->name + " must be " +
-                                     Wanted(p.type) + ", got " +
-                                     std::string(ValueTypeName(args[static_cast<size_t>(bad_arg)])));
+      return Status::InvalidArgument(
+          "argument " + std::to_string(bad_arg + 1) + " (" + std::string(p.name) + ") of " +
+          f->name + " must be " + Wanted(p.type) + ", got " +
+          std::string(ValueTypeName(args[static_cast<size_t>(bad_arg)])));
     }
     std::string given;
     for (size_t i = 0; i < args.size(); ++i) {
@@ -395,9 +396,9 @@ Result<const Signature*> FunctionRegistry::Resolve(std::string_view name,
         if (common == ValueType::kNull) common = t;
         continue;
       }
-      return Status::InvalidArgument(f->name + " arguments have no common type: " +
-                                     std::string(ValueTypeName(common)) + " and " +
-                                     std::string(ValueTypeName(t)));
+      return Status::InvalidArgument(
+          f->name + " arguments have no common type: " + std::string(ValueTypeName(common)) +
+          " and " + std::string(ValueTypeName(t)));
     }
   }
   return best;

@@ -57,10 +57,10 @@ bool IsNumeric(ValueType t);
 bool IsGeometry(ValueType t);
 
 enum class FunctionKind : uint8_t {
-  kScalar,                // one value per row
-  kAggregate,             // one value per group (COUNT, SUM, ..., ivo_string_agg)
-  kGeometryConstructor,   // POINT, CIRCLE, BOX, POLYGON, REGION: builds a geometry value
-  kGeometryPredicate,     // CONTAINS, INTERSECTS: 1 or 0 (written `CONTAINS(...) = 1`)
+  kScalar,               // one value per row
+  kAggregate,            // one value per group (COUNT, SUM, ..., ivo_string_agg)
+  kGeometryConstructor,  // POINT, CIRCLE, BOX, POLYGON, REGION: builds a geometry value
+  kGeometryPredicate,    // CONTAINS, INTERSECTS: 1 or 0 (written `CONTAINS(...) = 1`)
 };
 
 enum class FunctionOrigin : uint8_t {
@@ -156,8 +156,7 @@ class FunctionRegistry {
   //    got VARCHAR"; "COALESCE arguments have no common type: INTEGER and VARCHAR";
   //  - Unsupported "FUNC is not supported by this service yet" for a function not evaluable.
   // The signature is owned by the registry.
-  Result<const Signature*> Resolve(std::string_view name,
-                                    const std::vector<ValueType>& args) const;
+  Result<const Signature*> Resolve(std::string_view name, const std::vector<ValueType>& args) const;
 
   // The evaluable user-defined functions, in the registry's order, for the TAP capabilities
   // (one <feature> per signature, with Signature::form and FunctionInfo::description).

@@ -47,7 +47,8 @@ struct ParseOptions {
   // argument, an operand of a predicate), each condition inside another, each subquery and each
   // JOIN of a chain (a JOIN b JOIN c nests two deep) counts one level; operator chains
   // (a + b + ..., x AND y AND ...) are one node and count one. Queries within
-  // max_nesting_depth nest less than 4 levels a parenthesis. REQUIRES: max_tree_depth >= 1.
+  // max_nesting_depth nest less than 4 levels a parenthesis (raise this with a higher
+  // max_nesting_depth). REQUIRES: max_tree_depth >= 1.
   int max_tree_depth = 1000;
 };
 

@@ -110,7 +110,12 @@ class CliTest(unittest.TestCase):
     def test_parse_reports_success_or_the_error_position(self):
         ok = run("parse", "SELECT TOP 5 objectId FROM dp02_dc2_catalogs.Object WHERE "
                           "CONTAINS(POINT('ICRS', coord_ra, coord_dec), CIRCLE('ICRS', 10, 20, 0.1)) = 1")
-        self.assertEqual(json.loads(ok.stdout)["success"], True)
+        doc = json.loads(ok.stdout)
+        self.assertEqual(doc["success"], True)
+        # The printed tree is ADQL that parses again to the same text.
+        again = json.loads(run("parse", doc["adql"]).stdout)
+        self.assertEqual(again["adql"], doc["adql"])
+        self.assertIn("CONTAINS", doc["adql"])
         bad = run("parse", "SELECT objectId\nFROM Object\nLIMIT 10", check=False)
         self.assertEqual(bad.returncode, 1)
         doc = json.loads(bad.stdout)
