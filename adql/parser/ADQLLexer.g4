@@ -287,11 +287,19 @@ EXACT_DECIMAL    : DIGIT+ '.' DIGIT* | '.' DIGIT+ ;
 APPROX_NUMBER    : (DIGIT+ ('.' DIGIT*)? | '.' DIGIT+) [eE] [+-]? DIGIT+ ;
 STRING           : '\'' (~'\'' | '\'\'')* '\'' ;
 UNTERMINATED_STRING : '\'' (~'\'' | '\'\'')* ;
+// A number run into letters (2mass_id, 0x, 1e+, 10AND): SQL-92 5.2 wants a separator after a
+// number, so this is one bad token, reported at its start. Defined after the literals above so
+// that a tie (1e5, 0x1F) goes to them.
+MALFORMED_NUMBER
+  : NUMBER_PREFIX (LETTER | '_') (LETTER | DIGIT | '_')*
+  | NUMBER_PREFIX [eE] [+-] (LETTER | DIGIT | '_')*
+  ;
 
 // Identifiers: a letter then letters, digits and '_'; or anything but an empty string between
 // double quotes ("" inside stands for one ").
 REGULAR_ID          : LETTER (LETTER | DIGIT | '_')* ;
 DELIMITED_ID        : '"' (~'"' | '""')+ '"' ;
+EMPTY_DELIMITED_ID  : '""' ;  // not a name; the parser reports it
 UNTERMINATED_DELIMITED_ID : '"' (~'"' | '""')* ;
 
 // Operators and punctuation.
@@ -319,6 +327,7 @@ TILDE      : '~' ;
 ERROR_CHAR : . ;
 
 fragment DIGIT     : [0-9] ;
+fragment NUMBER_PREFIX : DIGIT+ ('.' DIGIT*)? | '.' DIGIT+ ;
 fragment HEX_DIGIT : [0-9a-fA-F] ;
 fragment LETTER    : [a-zA-Z] ;
 

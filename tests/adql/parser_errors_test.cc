@@ -355,5 +355,56 @@ TEST(AdqlRobustnessTest, GarbageNeverCrashes) {
   EXPECT_LT(seconds, 20.0);
 }
 
+TEST(AdqlErrorTest, NumberRunIntoLettersIsOneErrorAtItsStart) {
+  SyntaxErrorInfo info;
+  ErrorOf("SELECT 2mass_id FROM t", &info);
+  EXPECT_EQ(info.column, 8);
+  EXPECT_EQ(info.message, "malformed number '2mass_id'");
+  EXPECT_EQ(info.hint, "a name cannot start with a digit; delimit it: \"2mass_id\"");
+  for (const char* query : {"SELECT 0x FROM t", "SELECT 1e+ FROM t", "SELECT 1.5e FROM t",
+                            "SELECT a FROM t WHERE a = 1AND b = 2"}) {
+    ErrorOf(query, &info);
+    EXPECT_EQ(info.message.rfind("malformed number '", 0), 0u) << query;
+    EXPECT_EQ(info.hint.find("a name cannot"), std::string::npos) << query;
+  }
+  // The numbers themselves still lex as numbers.
+  EXPECT_EQ(ErrorOf("SELECT 1e5, 1E+5, 1.5e-3, .5, 5., 0x1F, 0XaB, 10 FROM t"), "");
+}
+
+TEST(AdqlErrorTest, TooManyNamePartsAreAnErrorAtTheExtraPart) {
+  SyntaxErrorInfo info;
+  ErrorOf("SELECT a.b.c.d.e FROM t", &info);
+  EXPECT_EQ(info.column, 16);
+  EXPECT_NE(info.hint.find("at most four parts"), std::string::npos);
+  ErrorOf("SELECT * FROM a.b.c.d", &info);
+  EXPECT_EQ(info.column, 21);
+  EXPECT_NE(info.hint.find("at most three parts"), std::string::npos);
+  ErrorOf("SELECT a.b.c.d.* FROM t", &info);
+  EXPECT_EQ(info.column, 14);
+  EXPECT_EQ(ErrorOf("SELECT a.b.c.d, a.b.c.* FROM a.b.c"), "");
+}
+
+TEST(AdqlErrorTest, MissingParenthesisAfterAKeywordThatIsNoFunction) {
+  SyntaxErrorInfo info;
+  ErrorOf("SELECT * FROM t JOIN u USING a", &info);
+  EXPECT_EQ(info.column, 30);
+  EXPECT_EQ(info.expected, "'('");
+  EXPECT_EQ(info.hint.find("ADQL function"), std::string::npos);
+  ErrorOf("WITH x AS SELECT a FROM t SELECT * FROM x", &info);
+  EXPECT_EQ(info.column, 11);
+  EXPECT_EQ(info.hint.find("ADQL function"), std::string::npos);
+  ErrorOf("SELECT count FROM t", &info);
+  EXPECT_EQ(info.column, 8);
+  EXPECT_NE(info.hint.find("COUNT is an ADQL function"), std::string::npos);
+}
+
+TEST(AdqlErrorTest, EmptyDelimitedIdentifier) {
+  SyntaxErrorInfo info;
+  ErrorOf("SELECT \"\" FROM t", &info);
+  EXPECT_EQ(info.column, 8);
+  EXPECT_EQ(info.message, "empty delimited identifier");
+  EXPECT_EQ(ErrorOf("SELECT \"\"\"\", \"a\"\"b\" FROM t"), "");
+}
+
 }  // namespace
 }  // namespace skyshard::adql

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 #include <vector>
+
+#include "ADQLLexer.h"
 
 namespace skyshard::adql::internal {
 
@@ -49,6 +52,37 @@ bool Has(const IntervalSet& set, size_t type) { return set.contains(type); }
 
 bool IsKeyword(size_t type) {
   return type >= ADQLParser::SELECT && type <= ADQLParser::RESERVED_WORD;
+}
+
+// CAST, COALESCE and the other keywords that are ADQL functions (each is followed by '(').
+bool IsFunctionKeyword(size_t type) {
+  return type >= ADQLParser::CAST && type <= ADQLParser::COORDSYS;
+}
+
+// Whether `text` reads as a name that starts with digits (2mass_id), not as a bad number
+// (0x, 1e+, 1.5e) or a number run into a keyword (1AND): digits, then a letter or '_' that does
+// not start an exponent or a hexadecimal prefix, then letters, digits and '_'.
+bool LooksLikeDigitName(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])) != 0) {
+    ++digits;
+  }
+  if (digits == 0 || digits == text.size()) return false;
+  for (size_t i = digits; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (std::isalnum(c) == 0 && c != '_') return false;
+  }
+  char first = static_cast<char>(std::tolower(static_cast<unsigned char>(text[digits])));
+  bool exponent = first == 'e' && (digits + 1 == text.size() ||
+                                   std::isdigit(static_cast<unsigned char>(text[digits + 1])) != 0);
+  bool hexadecimal = first == 'x' && text.substr(0, digits) == "0";
+  if (exponent || hexadecimal) return false;
+  // 1AND, 10FROM: a keyword run into a number, no name.
+  antlr4::ANTLRInputStream input{std::string(text.substr(digits))};
+  grammar::ADQLLexer lexer(&input);
+  lexer.removeErrorListeners();
+  std::unique_ptr<Token> word = lexer.nextToken();
+  return !(IsKeyword(word->getType()) && word->getText().size() == text.size() - digits);
 }
 
 bool IEquals(std::string_view a, std::string_view b) {
@@ -274,6 +308,8 @@ std::string DescribeExpected(const IntervalSet& expected, const IntervalSet& exp
         items.emplace_back("'<>'");
         break;
       case ADQLParser::RESERVED_WORD:
+      case ADQLParser::MALFORMED_NUMBER:
+      case ADQLParser::EMPTY_DELIMITED_ID:
       case ADQLParser::UNTERMINATED_STRING:
       case ADQLParser::UNTERMINATED_DELIMITED_ID:
       case ADQLParser::ERROR_CHAR:
@@ -332,6 +368,19 @@ std::string DescribeSyntaxError(std::string_view source, const RecordedError& er
     return FormatError(source, site, "unterminated delimited identifier: the closing \" is missing",
                        "", std::string(kDoubleQuotes), info);
   }
+  if (type == ADQLParser::MALFORMED_NUMBER) {
+    std::string text = offending->getText();
+    if (LooksLikeDigitName(text)) {
+      return FormatError(source, site, "malformed number " + DescribeToken(offending), "",
+                         "a name cannot start with a digit; delimit it: \"" + text + "\"", info);
+    }
+    return FormatError(source, site, "malformed number " + DescribeToken(offending), "",
+                       "a number must be followed by a space, an operator or punctuation", info);
+  }
+  if (type == ADQLParser::EMPTY_DELIMITED_ID) {
+    return FormatError(source, site, "empty delimited identifier", "",
+                       "a name in double quotes needs at least one character", info);
+  }
   if (type == ADQLParser::ERROR_CHAR) {
     std::string text = offending->getText();
     if (text == ";") {
@@ -369,10 +418,9 @@ std::string DescribeSyntaxError(std::string_view source, const RecordedError& er
     return FormatError(source, site, "missing FROM clause", "FROM",
                        "a query reads SELECT <columns> FROM <tables> ...", info);
   }
-  // A reserved word used as a name: `SELECT distance FROM t` fails at FROM (DISTANCE wants '(').
-  if (previous != nullptr && IsKeyword(previous->getType()) && expected.size() == 1 &&
-      Has(expected, ADQLParser::LPAREN) && previous->getType() != ADQLParser::IN &&
-      previous->getType() != ADQLParser::EXISTS) {
+  // A function keyword used as a name: `SELECT distance FROM t` fails at FROM (DISTANCE wants
+  // '('). Every such keyword must be followed by '(', so whatever else follows is this mistake.
+  if (previous != nullptr && IsFunctionKeyword(previous->getType()) && type != ADQLParser::LPAREN) {
     std::string word = previous->getText();
     return FormatError(source, SiteOf(previous, tokens), "unexpected reserved word " + Upper(word),
                        "",

@@ -129,6 +129,24 @@ class Checker : public grammar::ADQLParserBaseVisitor {
     return failed() ? antlrcpp::Any() : visitChildren(ctx);
   }
 
+  antlrcpp::Any visitColumnReference(ADQLParser::ColumnReferenceContext* ctx) override {
+    CheckParts(ctx->qualifiedName(), kMaxColumnParts,
+               "a column name has at most four parts: catalog.schema.table.column");
+    return failed() ? antlrcpp::Any() : visitChildren(ctx);
+  }
+
+  antlrcpp::Any visitSelectAllOf(ADQLParser::SelectAllOfContext* ctx) override {
+    CheckParts(ctx->qualifiedName(), kMaxTableParts,
+               "a table name has at most three parts: catalog.schema.table");
+    return failed() ? antlrcpp::Any() : visitChildren(ctx);
+  }
+
+  antlrcpp::Any visitNamedTable(ADQLParser::NamedTableContext* ctx) override {
+    CheckParts(ctx->qualifiedName(), kMaxTableParts,
+               "a table name has at most three parts: catalog.schema.table");
+    return failed() ? antlrcpp::Any() : visitChildren(ctx);
+  }
+
   antlrcpp::Any visitUserDefinedFunction(ADQLParser::UserDefinedFunctionContext* ctx) override {
     antlr4::Token* name = ctx->REGULAR_ID()->getSymbol();
     std::string text = name->getText();
@@ -160,6 +178,17 @@ class Checker : public grammar::ADQLParserBaseVisitor {
 
   void Fail(antlr4::Token* token, std::string message, std::string hint = {}) {
     if (!failed()) outcome_.failure = CheckFailure{token, std::move(message), std::move(hint)};
+  }
+
+  static constexpr size_t kMaxColumnParts = 4;
+  static constexpr size_t kMaxTableParts = 3;
+
+  // Fails at the first part past `max_parts` of a dotted name.
+  void CheckParts(ADQLParser::QualifiedNameContext* name, size_t max_parts, const char* hint) {
+    auto parts = name->identifier();
+    if (parts.size() <= max_parts) return;
+    antlr4::Token* extra = parts[max_parts]->getStart();
+    Fail(extra, "unexpected '" + extra->getText() + "'", hint);
   }
 
   // Checks that each argument fits its slot; `slots` has one entry per argument.
