@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  g++ cmake ninja-build ccache pkg-config clang-format clang-tidy
+  g++ cmake ninja-build ccache pkg-config clang-format clang-tidy clang libclang-rt-14-dev
   # libraries
   libhealpix-cxx-dev libcfitsio-dev librocksdb-dev libboost-all-dev
   libantlr4-runtime-dev antlr4 nlohmann-json3-dev libpugixml-dev libyaml-cpp-dev libgtest-dev

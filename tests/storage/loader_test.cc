@@ -252,18 +252,36 @@ TEST(LoaderKillTest, KillNineAtAnyMomentLeavesPublishedReleasesIntact) {
   ASSERT_TRUE(Load(data, small.manifest).ok());
   const std::string published = Snapshot(data);
   auto big = MakeTestRelease(src, 60000, 4, 7, 4);
-  int killed_midway = 0;
-  for (int delay_ms : {5, 30, 80, 150, 250, 400, 600, 900}) {
+  // Runs `skyshard load` of the big release into `dir` in a child process.
+  auto spawn = [&](const std::string& dir) {
     pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
     if (pid == 0) {
       int devnull = ::open("/dev/null", O_WRONLY);
       ::dup2(devnull, 1);
       ::dup2(devnull, 2);
-      ::execl(SKYSHARD_BINARY, SKYSHARD_BINARY, "load", "--data", data.c_str(),
-              big.manifest.c_str(), "--replace", "--memory", "64", nullptr);
+      ::execl(SKYSHARD_BINARY, SKYSHARD_BINARY, "load", "--data", dir.c_str(), big.manifest.c_str(),
+              "--replace", "--memory", "64", nullptr);
       ::_exit(127);
     }
+    return pid;
+  };
+  // Time one uninterrupted load (elsewhere), so that the kills below fall across the whole
+  // load, from start-up to the publish, however fast this machine is.
+  const std::string timing = TempDir("kill-timing");
+  const auto t0 = std::chrono::steady_clock::now();
+  pid_t timed = spawn(timing);
+  ASSERT_GE(timed, 0);
+  int timed_status = 0;
+  ::waitpid(timed, &timed_status, 0);
+  ASSERT_TRUE(WIFEXITED(timed_status) && WEXITSTATUS(timed_status) == 0) << "the load failed";
+  const double full_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  fs::remove_all(timing);
+  int killed_midway = 0;
+  for (double fraction : {0.01, 0.05, 0.15, 0.3, 0.5, 0.7, 0.85, 0.95, 0.99}) {
+    const auto delay_ms = static_cast<int64_t>(fraction * full_ms);
+    pid_t pid = spawn(data);
+    ASSERT_GE(pid, 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     ::kill(pid, SIGKILL);
     int status = 0;
@@ -296,7 +314,7 @@ TEST(LoaderKillTest, KillNineAtAnyMomentLeavesPublishedReleasesIntact) {
       }
     }
   }
-  EXPECT_GE(killed_midway, 4);
+  EXPECT_GE(killed_midway, 6) << "of 9 kills; a full load took " << full_ms << " ms";
   fs::remove_all(src);
   fs::remove_all(data);
 }
