@@ -5,7 +5,6 @@
 // Thread safety: see node.h (plain values).
 #pragma once
 
-#include <cassert>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -35,34 +34,13 @@ enum class ExpressionKind {
   kFunctionCall,  // FunctionCall (built-in, aggregate, geometry, COALESCE, user-defined)
 };
 
-class Expression {
+// `position`: where the expression's text starts (for Binary: where its first operand starts).
+class Expression : public Node<ExpressionKind> {
  public:
-  virtual ~Expression();
-  Expression(const Expression&) = delete;
-  Expression& operator=(const Expression&) = delete;
-
-  ExpressionKind kind() const { return kind_; }
-
-  // The subclass this is. REQUIRES: kind() == T::kKind.
-  template <typename T>
-  T& As() {
-    assert(kind_ == T::kKind);
-    return static_cast<T&>(*this);
-  }
-  template <typename T>
-  const T& As() const {
-    assert(kind_ == T::kKind);
-    return static_cast<const T&>(*this);
-  }
-
-  // Where the expression's text starts (for Binary: where its first operand starts).
-  Position position;
+  ~Expression() override;
 
  protected:
-  explicit Expression(ExpressionKind kind) : kind_(kind) {}
-
- private:
-  ExpressionKind kind_;
+  explicit Expression(ExpressionKind kind) : Node(kind) {}
 };
 
 using ExpressionPtr = std::unique_ptr<Expression>;

@@ -17,6 +17,7 @@
 // access to one tree from several threads is safe.
 #pragma once
 
+#include <cassert>
 #include <string>
 #include <vector>
 
@@ -40,5 +41,37 @@ struct Identifier {
 
 // [catalog.][schema.]table[.column]: the parts as written, outermost first. Never empty.
 using QualifiedName = std::vector<Identifier>;
+
+// The base of one node family (expressions, table references, query bodies): the family's kind
+// enum tells the subclass, As<T>() reaches it, `position` says where the node's text starts.
+template <typename KindT>
+class Node {
+ public:
+  virtual ~Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  KindT kind() const { return kind_; }
+
+  // The subclass this is. REQUIRES: kind() == T::kKind.
+  template <typename T>
+  T& As() {
+    assert(kind_ == T::kKind);
+    return static_cast<T&>(*this);
+  }
+  template <typename T>
+  const T& As() const {
+    assert(kind_ == T::kKind);
+    return static_cast<const T&>(*this);
+  }
+
+  Position position;
+
+ protected:
+  explicit Node(KindT kind) : kind_(kind) {}
+
+ private:
+  KindT kind_;
+};
 
 }  // namespace skyshard::adql::ast

@@ -6,7 +6,6 @@
 // Thread safety: see node.h (plain values).
 #pragma once
 
-#include <cassert>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -25,35 +24,14 @@ enum class TableRefKind {
   kJoin,          // Join
 };
 
-class TableRef {
+// `position`: where the table's text starts; for a Join, where the join's keywords start
+// ("LEFT JOIN ...", "CROSS JOIN ...", ...).
+class TableRef : public Node<TableRefKind> {
  public:
-  virtual ~TableRef();
-  TableRef(const TableRef&) = delete;
-  TableRef& operator=(const TableRef&) = delete;
-
-  TableRefKind kind() const { return kind_; }
-
-  // REQUIRES: kind() == T::kKind.
-  template <typename T>
-  T& As() {
-    assert(kind_ == T::kKind);
-    return static_cast<T&>(*this);
-  }
-  template <typename T>
-  const T& As() const {
-    assert(kind_ == T::kKind);
-    return static_cast<const T&>(*this);
-  }
-
-  // Where the table's text starts; for a Join, where the join's keywords start
-  // ("LEFT JOIN ...", "CROSS JOIN ...", ...).
-  Position position;
+  ~TableRef() override;
 
  protected:
-  explicit TableRef(TableRefKind kind) : kind_(kind) {}
-
- private:
-  TableRefKind kind_;
+  explicit TableRef(TableRefKind kind) : Node(kind) {}
 };
 
 using TableRefPtr = std::unique_ptr<TableRef>;
@@ -117,34 +95,13 @@ enum class QueryBodyKind {
   kNested,        // NestedQuery
 };
 
-class QueryBody {
+// `position`: where the body's text starts.
+class QueryBody : public Node<QueryBodyKind> {
  public:
-  virtual ~QueryBody();
-  QueryBody(const QueryBody&) = delete;
-  QueryBody& operator=(const QueryBody&) = delete;
-
-  QueryBodyKind kind() const { return kind_; }
-
-  // REQUIRES: kind() == T::kKind.
-  template <typename T>
-  T& As() {
-    assert(kind_ == T::kKind);
-    return static_cast<T&>(*this);
-  }
-  template <typename T>
-  const T& As() const {
-    assert(kind_ == T::kKind);
-    return static_cast<const T&>(*this);
-  }
-
-  // Where the body's text starts.
-  Position position;
+  ~QueryBody() override;
 
  protected:
-  explicit QueryBody(QueryBodyKind kind) : kind_(kind) {}
-
- private:
-  QueryBodyKind kind_;
+  explicit QueryBody(QueryBodyKind kind) : Node(kind) {}
 };
 
 using QueryBodyPtr = std::unique_ptr<QueryBody>;
