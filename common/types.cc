@@ -2,7 +2,10 @@
 
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
+
+#include "common/ascii.h"
 
 namespace skyshard {
 
@@ -99,18 +102,10 @@ std::string ColumnTypeToString(const ColumnType& t) {
   return out;
 }
 
-namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<ColumnType> ColumnTypeFromFelis(std::string_view felis_type, uint32_t length) {
-  std::string t = Lower(felis_type);
+  std::string t = AsciiLower(felis_type);
   // MySQL spellings with a length in parentheses, e.g. CHAR(16).
   if (auto open = t.find('('); open != std::string::npos && t.back() == ')') {
     uint32_t n = 0;
@@ -251,6 +246,12 @@ std::string FormatTimestamp(int64_t micros) {
     out.append(buf, static_cast<size_t>(n));
   }
   return out;
+}
+
+std::string NowIso8601() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return FormatTimestamp(std::chrono::duration_cast<std::chrono::seconds>(now).count() * 1000000) +
+         "Z";
 }
 
 }  // namespace skyshard

@@ -62,4 +62,7 @@ Result<int64_t> ParseTimestamp(std::string_view text);
 // Formats microseconds since the epoch as "YYYY-MM-DDTHH:MM:SS[.ffffff]" (UTC, ISO 8601).
 std::string FormatTimestamp(int64_t micros);
 
+// The current time as "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole seconds), for "published at" stamps.
+std::string NowIso8601();
+
 }  // namespace skyshard

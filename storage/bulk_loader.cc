@@ -9,12 +9,13 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
-#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <thread>
 
+#include "common/ascii.h"
+#include "common/types.h"
 #include "indexing/healpix_index.h"
 #include "storage/catalog.h"
 #include "storage/data_dir.h"
@@ -22,6 +23,7 @@
 #include "storage/internal/external_sort.h"
 #include "storage/internal/keys.h"
 #include "storage/internal/rocksdb_options.h"
+#include "storage/internal/rocksdb_status.h"
 #include "storage/manifest.h"
 #include "storage/row_codec.h"
 #include "storage/table_reader.h"
@@ -36,6 +38,8 @@ using internal::RunSet;
 
 namespace {
 
+using internal::FromRocks;
+
 constexpr size_t kBatchRows = 8192;
 // Child rows whose parent is missing (loaded only with --allow-orphans) get this spatial key:
 // past every valid order-29 index, so no cone ever reaches them.
@@ -47,23 +51,7 @@ double SecondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-std::string NowIso() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string BaseName(const std::string& path) { return fs::path(path).filename().string(); }
-
-bool EqualsIgnoreCase(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // Everything the loader knows about one table of the release.
 struct TablePlan {
@@ -77,12 +65,6 @@ struct TablePlan {
   // For a parent: (primary key, order-29 index) of every row, sorted by key.
   std::vector<std::pair<int64_t, uint64_t>> pk_to_hpx;
 };
-
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::OK();
-  if (s.IsNoSpace()) return Status::IOError(what + ": no space left on device");
-  return Status::IOError(what + ": " + s.ToString());
-}
 
 // Builds the catalog entry of `mt` from the Felis table and the columns its files carry.
 Status PlanTable(const Manifest& manifest, const FelisSchema& schema, const ManifestTable& mt,
@@ -648,7 +630,7 @@ Result<LoadReport> LoadRelease(const LoadOptions& options,
   Catalog catalog;
   catalog.release = manifest.release;
   catalog.description = schema.description;
-  catalog.loaded_at = NowIso();
+  catalog.loaded_at = NowIso8601();
   for (auto& p : plans) catalog.tables.push_back(p->def);
   const std::string db_dir = staging + "/db";
   {

@@ -8,24 +8,13 @@
 #include <string_view>
 #include <utility>
 
+#include "common/ascii.h"
+
 namespace skyshard {
 
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    // ASCII only: identifiers in ADQL are ASCII, and locale-dependent folding would make the
-    // answer depend on the environment.
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 constexpr std::array<DataType, 9> kAllDataTypes = {
     DataType::kSmallInt, DataType::kInteger, DataType::kBigInt,

@@ -8,12 +8,13 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <system_error>
+
+#include "common/types.h"
 
 namespace skyshard {
 
@@ -28,15 +29,6 @@ constexpr int kRegistryFormat = 1;
 
 std::string ErrnoMessage(const std::string& what, const std::string& path) {
   return what + " " + path + ": " + std::strerror(errno);
-}
-
-std::string NowIso() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 Status FsyncPath(const std::string& path, bool directory) {
@@ -229,7 +221,7 @@ Status DataDir::Publish(const std::string& release, const std::string& staging_d
   info.name = release;
   info.version = reg.next_version++;
   info.directory = path_ + "/" + release + ".v" + std::to_string(info.version);
-  info.published_at = NowIso();
+  info.published_at = NowIso8601();
   // The staging directory and the version directory are on the same file system, so the
   // rename is atomic; until RELEASES names it, the version directory is debris.
   if (::rename(staging_dir.c_str(), info.directory.c_str()) != 0) {

@@ -12,20 +12,11 @@
 #include <system_error>
 #include <utility>
 
+#include "common/ascii.h"
+
 namespace skyshard {
 
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // yaml-cpp counts lines from 0 and marks synthesised nodes with -1.
 int LineOf(const YAML::Node& node) {

@@ -14,6 +14,8 @@
 #include <system_error>
 #include <utility>
 
+#include "common/ascii.h"
+
 namespace skyshard {
 
 namespace {
@@ -28,17 +30,6 @@ constexpr std::string_view kParentKeys[] = {"table", "key"};
 int LineOf(const YAML::Node& node) {
   YAML::Mark mark = node.Mark();
   return mark.line < 0 ? 0 : mark.line + 1;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 bool IsRegularIdentifier(std::string_view s) {

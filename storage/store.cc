@@ -8,18 +8,14 @@
 
 #include "storage/internal/keys.h"
 #include "storage/internal/rocksdb_options.h"
+#include "storage/internal/rocksdb_status.h"
 #include "storage/row_codec.h"
 
 namespace skyshard {
 
 namespace {
 
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::OK();
-  if (s.IsNotFound()) return Status::NotFound(what + ": " + s.ToString());
-  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
-  return Status::IOError(what + ": " + s.ToString());
-}
+using internal::FromRocks;
 
 std::vector<ColumnType> ProjectedTypes(const TableDef& table, const std::vector<int>& projection) {
   std::vector<ColumnType> types;

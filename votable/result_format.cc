@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "common/ascii.h"
+
 namespace skyshard {
 namespace {
 
@@ -11,12 +13,6 @@ constexpr std::string_view kAccepted =
     "accepted: votable, votable/b2, votable/b, votable/td, application/x-votable+xml"
     "[;serialization=BINARY2|BINARY|TABLEDATA], text/xml, csv, text/csv, tsv, "
     "text/tab-separated-values";
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -53,14 +49,14 @@ Result<ResponseFormat> ParseResponseFormat(std::string_view value) {
     if (semi == std::string_view::npos) break;
     start = semi + 1;
   }
-  const std::string type = Lower(parts[0]);
+  const std::string type = AsciiLower(parts[0]);
   std::vector<Parameter> params;
   for (size_t i = 1; i < parts.size(); ++i) {
     const size_t eq = parts[i].find('=');
     if (eq == std::string_view::npos) return Rejected(value, "has a malformed parameter", false);
     std::string_view v = Trim(parts[i].substr(eq + 1));
     if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-    params.push_back({Lower(Trim(parts[i].substr(0, eq))), Lower(v)});
+    params.push_back({AsciiLower(Trim(parts[i].substr(0, eq))), AsciiLower(v)});
   }
 
   struct ShortForm {

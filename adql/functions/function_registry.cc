@@ -7,17 +7,10 @@
 #include <utility>
 
 #include "adql/functions/internal/function_definitions.h"
+#include "common/ascii.h"
 
 namespace skyshard::adql {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 // Position in the numeric widening order SMALLINT < INTEGER < BIGINT < REAL < DOUBLE, or -1.
 int NumericRank(ValueType t) {
@@ -278,7 +271,7 @@ FunctionRegistry::FunctionRegistry(std::vector<FunctionInfo> functions)
     for (Signature& s : f.signatures) {
       if (s.form.empty()) s.form = FormOf(f, s);
     }
-    const bool inserted = by_lower_name_.emplace(Lower(f.name), i).second;
+    const bool inserted = by_lower_name_.emplace(AsciiLower(f.name), i).second;
     assert(inserted && "function names must be unique case-insensitively");
     (void)inserted;
   }
@@ -292,19 +285,19 @@ const FunctionRegistry& FunctionRegistry::Default() {
 }
 
 const FunctionInfo* FunctionRegistry::Find(std::string_view name) const {
-  const auto it = by_lower_name_.find(Lower(name));
+  const auto it = by_lower_name_.find(AsciiLower(name));
   return it == by_lower_name_.end() ? nullptr : &functions_[it->second];
 }
 
 std::vector<std::string_view> FunctionRegistry::Suggest(std::string_view name) const {
-  const std::string lower = Lower(name);
+  const std::string lower = AsciiLower(name);
   const std::string_view stripped = StripUdfPrefix(lower);
   // A misspelling of a few characters, in proportion to the name's length.
   const size_t max_distance = std::clamp<size_t>(lower.size() / 4, 1, 3);
   size_t best = std::numeric_limits<size_t>::max();
   std::vector<std::string_view> out;
   for (const FunctionInfo& f : functions_) {
-    const std::string candidate = Lower(f.name);
+    const std::string candidate = AsciiLower(f.name);
     // The right name under a missing or wrong prefix ("angSep", "ivo_angsep") is the best guess.
     size_t d = StripUdfPrefix(candidate) == stripped ? 0 : EditDistance(lower, candidate);
     if (d > max_distance) continue;

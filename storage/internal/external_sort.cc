@@ -14,6 +14,7 @@
 
 #include "storage/internal/keys.h"
 #include "storage/internal/rocksdb_options.h"
+#include "storage/internal/rocksdb_status.h"
 
 namespace skyshard::internal {
 
@@ -157,11 +158,6 @@ Status WriteAll(int fd, const char* p, size_t n, const std::string& path) {
     n -= static_cast<size_t>(w);
   }
   return Status::OK();
-}
-
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::OK();
-  return Status::IOError(what + ": " + s.ToString());
 }
 
 }  // namespace

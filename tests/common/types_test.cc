@@ -5,6 +5,7 @@
 #include <ctime>
 #include <random>
 
+#include "common/ascii.h"
 #include "common/status.h"
 
 namespace skyshard {
@@ -55,6 +56,27 @@ TEST(TimestampTest, RejectsGarbageWithAClearMessage) {
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(r.status().message().find("ISO-8601"), std::string::npos);
   }
+}
+
+TEST(TimestampTest, NowIsIsoUtcAndAgreesWithTheClock) {
+  const int64_t before = static_cast<int64_t>(std::time(nullptr));
+  const std::string now = NowIso8601();
+  const int64_t after = static_cast<int64_t>(std::time(nullptr));
+  ASSERT_EQ(now.size(), 20u) << now;
+  EXPECT_EQ(now.back(), 'Z');
+  auto parsed = ParseTimestamp(now);
+  ASSERT_TRUE(parsed.ok()) << now;
+  EXPECT_GE(*parsed / 1000000, before);
+  EXPECT_LE(*parsed / 1000000, after);
+}
+
+TEST(AsciiTest, FoldsOnlyAsciiLetters) {
+  EXPECT_TRUE(EqualsIgnoreCase("coord_RA", "COORD_ra"));
+  EXPECT_FALSE(EqualsIgnoreCase("coord_ra", "coord_rb"));
+  EXPECT_FALSE(EqualsIgnoreCase("ra", "ra "));
+  // Bytes outside A-Z (here UTF-8 for É and é) are compared as they are.
+  EXPECT_FALSE(EqualsIgnoreCase("\xc3\x89", "\xc3\xa9"));
+  EXPECT_EQ(AsciiLower("ForcedSource_ID-9"), "forcedsource_id-9");
 }
 
 TEST(TypesTest, FelisTypesMapToAdqlTypes) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ADQLLexer.h"
+#include "common/ascii.h"
 
 namespace skyshard::adql::internal {
 
@@ -83,13 +84,6 @@ bool LooksLikeDigitName(std::string_view text) {
   lexer.removeErrorListeners();
   std::unique_ptr<Token> word = lexer.nextToken();
   return !(IsKeyword(word->getType()) && word->getText().size() == text.size() - digits);
-}
-
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 std::string Upper(std::string s) {
@@ -398,10 +392,10 @@ std::string DescribeSyntaxError(std::string_view source, const RecordedError& er
   }
   // LIMIT: not a keyword in ADQL, so `FROM t LIMIT 10` reads LIMIT as an alias and fails at 10.
   const Token* limit = nullptr;
-  if (type == ADQLParser::REGULAR_ID && IEquals(offending->getText(), "limit")) {
+  if (type == ADQLParser::REGULAR_ID && EqualsIgnoreCase(offending->getText(), "limit")) {
     limit = offending;
   } else if (previous != nullptr && previous->getType() == ADQLParser::REGULAR_ID &&
-             IEquals(previous->getText(), "limit") &&
+             EqualsIgnoreCase(previous->getText(), "limit") &&
              (type == ADQLParser::UNSIGNED_INTEGER || type == Token::EOF)) {
     limit = previous;
   }

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "ADQLParserBaseVisitor.h"
+#include "common/ascii.h"
 
 namespace skyshard::adql::internal {
 
@@ -17,13 +18,6 @@ enum class Kind { kNumber, kString, kNull, kPoint, kShape, kOther };
 
 // What an argument position of a geometry function takes.
 enum class Slot { kCoordSys, kNumber, kPoint, kGeometry };
-
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 Kind Classify(ADQLParser::ValueExpressionContext* value);
 
@@ -152,12 +146,12 @@ class Checker : public grammar::ADQLParserBaseVisitor {
     std::string text = name->getText();
     auto& seen = outcome_.user_defined_functions;
     if (std::none_of(seen.begin(), seen.end(),
-                     [&](const std::string& s) { return IEquals(s, text); })) {
+                     [&](const std::string& s) { return EqualsIgnoreCase(s, text); })) {
       seen.push_back(text);
     }
     if (known_functions_.has_value() &&
         std::none_of(known_functions_->begin(), known_functions_->end(),
-                     [&](const std::string& s) { return IEquals(s, text); })) {
+                     [&](const std::string& s) { return EqualsIgnoreCase(s, text); })) {
       Fail(name, "unknown function '" + text + "'",
            "it is neither an ADQL function nor a user-defined function of this service");
       return {};
