@@ -11,15 +11,24 @@
 #include <string>
 #include <vector>
 
-#include "adql/ast/printer.h"
-#include "adql/parser/parser.h"
 #include "clients/gen_dp02.h"
+#include "clients/internal/cli_args.h"
+#include "clients/internal/subcommands.h"
 #include "common/status.h"
 #include "storage/bulk_loader.h"
 #include "storage/data_dir.h"
 #include "storage/store.h"
 
 namespace skyshard {
+
+using internal::Args;
+using internal::Fail;
+using internal::ParseCommand;
+using internal::QueryCommand;
+using internal::IntFlag;
+using internal::ParseArgs;
+using internal::UsageError;
+using internal::WantsHelp;
 
 namespace {
 
@@ -39,10 +48,14 @@ Operators:
       Unpublish release NAME and delete its files.
 
 Queries:
-  parse 'ADQL'
-      Check the syntax of an ADQL 2.1 query; print {"success": ..., "error": ..., "line": ...,
-      "column": ...} as one JSON object, with the query's syntax tree printed back as ADQL
-      ("adql") on success; exit 0 when it parses, 1 when it is rejected.
+  parse [--data DIR [--release NAME]] 'ADQL'
+      Check the syntax of an ADQL 2.1 query (and with --data, its names and types against the
+      release); print {"success": ..., "error": ..., "line": ..., "column": ...} as one JSON
+      object, with the query printed back as ADQL ("adql") on success; exit 0 when it is
+      accepted, 1 when it is rejected.
+  query --data DIR [--release NAME] [--format csv|votable|...] [--maxrec N] [--explain] 'ADQL'
+      Run an ADQL query over a release; the result goes to stdout (CSV by default).
+      --explain prints the physical plan instead.
 
 Test data:
   gen dp02 --out DIR --objects N [--epochs K] [--seed S] [--format csv|fits]
@@ -50,64 +63,6 @@ Test data:
 
 Run 'skyshard COMMAND --help' for one command.
 )";
-
-// Flags of one subcommand: --name value, --name=value, boolean --name, and positionals.
-struct Args {
-  std::map<std::string, std::string> flags;
-  std::vector<std::string> positional;
-};
-
-struct FlagSpec {
-  std::string name;
-  bool takes_value;
-};
-
-Result<Args> ParseArgs(int argc, char** argv, int first, const std::vector<FlagSpec>& specs) {
-  Args args;
-  for (int i = first; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
-      std::string name = a.substr(2), value;
-      bool has_value = false;
-      if (auto eq = name.find('='); eq != std::string::npos) {
-        value = name.substr(eq + 1);
-        name = name.substr(0, eq);
-        has_value = true;
-      }
-      const FlagSpec* spec = nullptr;
-      for (const auto& s : specs) {
-        if (s.name == name) spec = &s;
-      }
-      if (spec == nullptr) {
-        std::string known;
-        for (const auto& s : specs) known += " --" + s.name;
-        return Status::InvalidArgument("unknown option --" + name + " (options:" + known + ")");
-      }
-      if (spec->takes_value && !has_value) {
-        if (i + 1 >= argc) return Status::InvalidArgument("option --" + name + " needs a value");
-        value = argv[++i];
-      } else if (!spec->takes_value && has_value) {
-        return Status::InvalidArgument("option --" + name + " takes no value");
-      }
-      args.flags[name] = value;
-    } else {
-      args.positional.push_back(a);
-    }
-  }
-  return args;
-}
-
-Result<int64_t> IntFlag(const Args& args, const std::string& name, int64_t fallback) {
-  auto it = args.flags.find(name);
-  if (it == args.flags.end()) return fallback;
-  char* end = nullptr;
-  errno = 0;
-  long long v = std::strtoll(it->second.c_str(), &end, 10);
-  if (it->second.empty() || *end != '\0' || errno != 0) {
-    return Status::InvalidArgument("option --" + name + ": '" + it->second + "' is not an integer");
-  }
-  return static_cast<int64_t>(v);
-}
 
 std::string HumanBytes(uint64_t b) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -134,25 +89,6 @@ std::string HumanCount(double n) {
     std::snprintf(buf, sizeof(buf), "%.0f", n);
   }
   return buf;
-}
-
-int Fail(const Status& s) {
-  std::cerr << "skyshard: error: " << s.ToString() << "\n";
-  return 1;
-}
-
-int UsageError(const std::string& command, const std::string& msg) {
-  std::cerr << "skyshard " << command << ": " << msg << "\n(run 'skyshard " << command
-            << " --help')\n";
-  return 2;
-}
-
-bool WantsHelp(int argc, char** argv, int first) {
-  for (int i = first; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") return true;
-  }
-  return false;
 }
 
 // Prints the release listing; the plain format is a contract for scripts.
@@ -348,39 +284,6 @@ int Gen(int argc, char** argv) {
   return 0;
 }
 
-// Prints one JSON object; exit 0 for a query that parses, 1 for a rejected one.
-int Parse(int argc, char** argv) {
-  if (WantsHelp(argc, argv, 2)) {
-    std::cout << "usage: skyshard parse 'ADQL'\n";
-    return 0;
-  }
-  auto args = ParseArgs(argc, argv, 2, {{"data", true}});
-  if (!args.ok()) return UsageError("parse", args.status().message());
-  if (args->flags.count("data")) {
-    // Binding against a release's catalog arrives with the binder; say so rather than
-    // pretending to check names.
-    return UsageError("parse", "--data (binding names against a release) is not supported yet");
-  }
-  if (args->positional.size() != 1) return UsageError("parse", "give exactly one query");
-  adql::SyntaxErrorInfo info;
-  auto parsed = adql::Parse(args->positional[0], adql::ParseOptions{}, &info);
-  nlohmann::json out;
-  out["success"] = parsed.ok();
-  if (parsed.ok()) {
-    out["user_defined_functions"] = parsed->user_defined_functions;
-    out["adql"] = adql::ast::ToAdql(*parsed->query);  // the syntax tree, printed back
-  } else {
-    out["error"] = parsed.status().message();
-    out["code"] = std::string(StatusCodeName(parsed.status().code()));
-    if (info.line > 0) {
-      out["line"] = info.line;
-      out["column"] = info.column;
-    }
-  }
-  std::cout << out.dump() << "\n";
-  return parsed.ok() ? 0 : 1;
-}
-
 }  // namespace
 
 int RunCommand(int argc, char** argv) {
@@ -397,7 +300,8 @@ int RunCommand(int argc, char** argv) {
   if (cmd == "releases") return Releases(argc, argv);
   if (cmd == "drop") return Drop(argc, argv);
   if (cmd == "gen") return Gen(argc, argv);
-  if (cmd == "parse") return Parse(argc, argv);
+  if (cmd == "parse") return ParseCommand(argc, argv);
+  if (cmd == "query") return QueryCommand(argc, argv);
   std::cerr << "skyshard: unknown command '" << cmd << "'\n\n" << kUsage;
   return 2;
 }

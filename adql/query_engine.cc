@@ -1,0 +1,71 @@
+#include "adql/query_engine.h"
+
+#include <utility>
+
+#include "adql/binder/binder.h"
+#include "adql/planner/planner.h"
+
+namespace skyshard::adql {
+
+QueryEngine::QueryEngine(std::shared_ptr<const Store> store, QueryCatalog catalog)
+    : store_(std::move(store)), catalog_(std::move(catalog)) {}
+
+Result<std::unique_ptr<QueryEngine>> QueryEngine::Open(std::shared_ptr<const Store> store) {
+  SKY_ASSIGN_OR_RETURN(QueryCatalog catalog, QueryCatalog::FromStore(store->catalog()));
+  return std::unique_ptr<QueryEngine>(new QueryEngine(std::move(store), std::move(catalog)));
+}
+
+namespace {
+
+// What Run, Explain and Check share: the query's catalog (with its uploads) and its plan. The
+// plan refers to the catalog's tables, so both live together.
+struct PreparedQuery {
+  QueryCatalog catalog;
+  plan::PlanPtr plan;
+};
+
+Result<std::unique_ptr<PreparedQuery>> Prepare(const QueryCatalog& base,
+                                               const QueryRequest& request, bool optimize,
+                                               SyntaxErrorInfo* error) {
+  SKY_ASSIGN_OR_RETURN(ParseResult parsed, Parse(request.adql, ParseOptions{}, error));
+  auto prepared = std::make_unique<PreparedQuery>();
+  prepared->catalog = base;
+  for (const UploadedTable& upload : request.uploads) {
+    SKY_RETURN_IF_ERROR(prepared->catalog.AddUpload(upload.def, upload.rows));
+  }
+  BindOptions bind_options;
+  bind_options.query_text = request.adql;
+  SKY_ASSIGN_OR_RETURN(prepared->plan,
+                       Bind(*parsed.query, prepared->catalog, bind_options, error));
+  if (optimize) {
+    PlannerOptions planner_options;
+    planner_options.enable_rewrites = request.enable_rewrites;
+    planner_options.max_rows = request.max_rows >= 0 ? request.max_rows + 1 : -1;
+    planner_options.threads = request.exec.threads;
+    SKY_ASSIGN_OR_RETURN(prepared->plan, Optimize(std::move(prepared->plan), planner_options));
+  }
+  return prepared;
+}
+
+}  // namespace
+
+Status QueryEngine::Run(const QueryRequest& request, RowSink* sink, ExecStats* stats,
+                        SyntaxErrorInfo* error) const {
+  SKY_ASSIGN_OR_RETURN(auto prepared, Prepare(catalog_, request, /*optimize=*/true, error));
+  ExecOptions options = request.exec;
+  options.max_rows = request.max_rows;
+  return Execute(*prepared->plan, store_.get(), sink, options, stats);
+}
+
+Result<std::string> QueryEngine::Explain(const QueryRequest& request,
+                                         SyntaxErrorInfo* error) const {
+  SKY_ASSIGN_OR_RETURN(auto prepared, Prepare(catalog_, request, /*optimize=*/true, error));
+  return plan::Explain(*prepared->plan);
+}
+
+Status QueryEngine::Check(const QueryRequest& request, SyntaxErrorInfo* error) const {
+  SKY_ASSIGN_OR_RETURN(auto prepared, Prepare(catalog_, request, /*optimize=*/false, error));
+  return Status::OK();
+}
+
+}  // namespace skyshard::adql

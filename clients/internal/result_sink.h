@@ -1,0 +1,48 @@
+// WriterSink: the query executor's RowSink (adql/exec/executor.h) that writes the result through
+// a ResultWriter (votable/result_writer.h) as VOTable, CSV or TSV into a ByteSink. Used by
+// `skyshard query`; the TAP service has its own, which also reports progress.
+//
+// Thread safety: one query, one thread.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adql/exec/executor.h"
+#include "votable/byte_sink.h"
+#include "votable/result_writer.h"
+
+namespace skyshard::internal {
+
+// The VOTable FIELD of a result column: name, type and the metadata the catalog gives.
+FieldInfo FieldOf(const adql::plan::OutputColumn& column);
+
+class WriterSink final : public adql::RowSink {
+ public:
+  // REQUIRES: `writer` outlives the sink.
+  WriterSink(ResultWriter* writer, InfoList infos) : writer_(writer), infos_(std::move(infos)) {}
+
+  Status Begin(const std::vector<adql::plan::OutputColumn>& columns) override;
+  Status Write(const ColumnBatch& batch) override;
+
+  bool begun() const { return begun_; }
+
+ private:
+  ResultWriter* writer_;
+  InfoList infos_;
+  bool begun_ = false;
+};
+
+// A ByteSink writing to a stdio stream (stdout); IOError when the stream fails (a closed pipe).
+class StreamSink final : public ByteSink {
+ public:
+  explicit StreamSink(std::FILE* stream) : stream_(stream) {}
+  Status Write(std::string_view data) override;
+
+ private:
+  std::FILE* stream_;
+};
+
+}  // namespace skyshard::internal
