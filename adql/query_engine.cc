@@ -10,8 +10,35 @@ namespace skyshard::adql {
 QueryEngine::QueryEngine(std::shared_ptr<const Store> store, QueryCatalog catalog)
     : store_(std::move(store)), catalog_(std::move(catalog)) {}
 
-Result<std::unique_ptr<QueryEngine>> QueryEngine::Open(std::shared_ptr<const Store> store) {
+namespace {
+
+// Every row of the stored table `def`, in memory.
+Result<std::shared_ptr<const MemoryTable>> ReadWhole(const Store& store, const TableDef& def) {
+  std::vector<int> projection(def.columns.size());
+  for (size_t i = 0; i < projection.size(); ++i) projection[i] = static_cast<int>(i);
+  SKY_ASSIGN_OR_RETURN(auto rows, store.Scan(def, projection, {}));
+  auto table = std::make_shared<MemoryTable>();
+  while (true) {
+    ColumnBatch batch;
+    SKY_ASSIGN_OR_RETURN(size_t n, rows->Next(&batch, 4096));
+    if (n == 0) break;
+    table->batches.push_back(std::move(batch));
+  }
+  return std::shared_ptr<const MemoryTable>(std::move(table));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<QueryEngine>> QueryEngine::Open(std::shared_ptr<const Store> store,
+                                                       uint64_t cache_table_bytes) {
   SKY_ASSIGN_OR_RETURN(QueryCatalog catalog, QueryCatalog::FromStore(store->catalog()));
+  // Plain tables are dimension tables (CcdVisit, Visit): small, and joined with every light
+  // curve. Reading them once here turns each such join into a walk over memory.
+  for (const TableDef& def : store->catalog().tables) {
+    if (def.kind != TableKind::kPlain || def.bytes > cache_table_bytes) continue;
+    SKY_ASSIGN_OR_RETURN(auto rows, ReadWhole(*store, def));
+    SKY_RETURN_IF_ERROR(catalog.CacheInMemory(def.name, std::move(rows)));
+  }
   return std::unique_ptr<QueryEngine>(new QueryEngine(std::move(store), std::move(catalog)));
 }
 
@@ -35,8 +62,7 @@ Result<std::unique_ptr<PreparedQuery>> Prepare(const QueryCatalog& base,
   }
   BindOptions bind_options;
   bind_options.query_text = request.adql;
-  SKY_ASSIGN_OR_RETURN(prepared->plan,
-                       Bind(*parsed.query, prepared->catalog, bind_options, error));
+  SKY_ASSIGN_OR_RETURN(prepared->plan, Bind(*parsed.query, prepared->catalog, bind_options, error));
   if (optimize) {
     PlannerOptions planner_options;
     planner_options.enable_rewrites = request.enable_rewrites;

@@ -43,8 +43,12 @@ struct QueryRequest {
 class QueryEngine {
  public:
   // An engine over `store` (shared: the engine keeps it open). Builds the QueryCatalog
-  // (release tables and TAP_SCHEMA). Errors: InvalidArgument for a catalog whose names clash.
-  static Result<std::unique_ptr<QueryEngine>> Open(std::shared_ptr<const Store> store);
+  // (release tables and TAP_SCHEMA) and reads the small plain tables (CcdVisit: at most
+  // `cache_table_bytes` stored) into memory, where joins read them without touching RocksDB.
+  // Errors: InvalidArgument for a catalog whose names clash; the store's errors reading a
+  // table to cache.
+  static Result<std::unique_ptr<QueryEngine>> Open(std::shared_ptr<const Store> store,
+                                                   uint64_t cache_table_bytes = 64 << 20);
 
   // Runs the query; see Execute (adql/exec/executor.h) for what the sink receives. Errors: the
   // parser's SyntaxError / LimitExceeded, the binder's NotFound / InvalidArgument / Unsupported,

@@ -21,12 +21,12 @@
 
 namespace skyshard {
 
-using internal::Args;
 using internal::Fail;
-using internal::ParseCommand;
-using internal::QueryCommand;
 using internal::IntFlag;
 using internal::ParseArgs;
+using internal::ParseCommand;
+using internal::QueryCommand;
+using internal::ServeCommand;
 using internal::UsageError;
 using internal::WantsHelp;
 
@@ -56,6 +56,10 @@ Queries:
   query --data DIR [--release NAME] [--format csv|votable|...] [--maxrec N] [--explain] 'ADQL'
       Run an ADQL query over a release; the result goes to stdout (CSV by default).
       --explain prints the physical plan instead.
+
+Service:
+  serve --data DIR [--release NAME] [--port 8080] [--bind 127.0.0.1] [--config FILE]
+      Serve the release over TAP 1.1 at http://BIND:PORT/tap until SIGTERM/SIGINT.
 
 Test data:
   gen dp02 --out DIR --objects N [--epochs K] [--seed S] [--format csv|fits]
@@ -302,6 +306,7 @@ int RunCommand(int argc, char** argv) {
   if (cmd == "gen") return Gen(argc, argv);
   if (cmd == "parse") return ParseCommand(argc, argv);
   if (cmd == "query") return QueryCommand(argc, argv);
+  if (cmd == "serve") return ServeCommand(argc, argv);
   std::cerr << "skyshard: unknown command '" << cmd << "'\n\n" << kUsage;
   return 2;
 }

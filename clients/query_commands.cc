@@ -14,6 +14,7 @@
 #include "clients/internal/cli_args.h"
 #include "clients/internal/result_sink.h"
 #include "clients/internal/subcommands.h"
+#include "clients/internal/upload_files.h"
 #include "storage/data_dir.h"
 #include "storage/store.h"
 #include "votable/result_format.h"
@@ -24,8 +25,7 @@ namespace {
 
 // The store of release `name` in data directory `data`; with no name, the only published
 // release (InvalidArgument listing them when there are several, NotFound when none).
-Result<std::shared_ptr<const Store>> OpenRelease(const std::string& data,
-                                                 const std::string& name) {
+Result<std::shared_ptr<const Store>> OpenRelease(const std::string& data, const std::string& name) {
   SKY_ASSIGN_OR_RETURN(auto dir, DataDir::Open(data, /*create=*/false));
   ReleaseInfo info;
   if (!name.empty()) {
@@ -115,12 +115,15 @@ int QueryCommand(int argc, char** argv) {
     std::cout
         << "usage: skyshard query --data DIR [--release NAME] [--format csv|tsv|votable|...]\n"
            "                      [--maxrec N] [--explain] [--no-rewrites] [--threads N]\n"
-           "                      [--memory MB] [--timeout SECONDS] 'ADQL'\n"
+           "                      [--memory MB] [--timeout SECONDS] [--upload NAME=FILE]...\n"
+           "                      'ADQL'\n"
            "Runs an ADQL query over a published release and writes the result to stdout: CSV\n"
            "by default; --format takes any TAP RESPONSEFORMAT (votable = BINARY2, csv, tsv,\n"
            "votable/td, ...). --maxrec stops after N rows (a VOTable then says OVERFLOW).\n"
            "--explain prints the physical plan instead of running the query. --no-rewrites\n"
            "runs the plan the binder built, without the planner's rules (for testing).\n"
+           "--upload makes FILE (a VOTable, or CSV with a header row) the table\n"
+           "TAP_UPLOAD.NAME for this query, as a TAP UPLOAD does; repeat it for several.\n"
            "--release is needed only when DIR publishes several releases.\n";
     return 0;
   }
@@ -133,7 +136,8 @@ int QueryCommand(int argc, char** argv) {
                          {"no-rewrites", false},
                          {"threads", true},
                          {"memory", true},
-                         {"timeout", true}});
+                         {"timeout", true},
+                         {"upload", true}});
   if (!args.ok()) return UsageError("query", args.status().message());
   if (args->positional.size() != 1) return UsageError("query", "give exactly one query");
   if (!args->flags.count("data")) return UsageError("query", "--data DIR is required");
@@ -157,6 +161,15 @@ int QueryCommand(int argc, char** argv) {
 
   adql::QueryRequest request;
   request.adql = args->positional[0];
+  for (const std::string& spec : args->repeated["upload"]) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      return UsageError("query", "--upload takes NAME=FILE, got '" + spec + "'");
+    }
+    auto upload = ReadUploadFile(spec.substr(0, eq), spec.substr(eq + 1));
+    if (!upload.ok()) return Fail(upload.status());
+    request.uploads.push_back(std::move(*upload));
+  }
   request.max_rows = *maxrec;
   request.enable_rewrites = !args->flags.count("no-rewrites");
   request.exec.threads = static_cast<int>(*threads);

@@ -254,4 +254,30 @@ std::string NowIso8601() {
          "Z";
 }
 
+VOTableType VOTableTypeOf(const ColumnType& type, std::string_view catalog_arraysize) {
+  VOTableType vt;
+  switch (type.type) {
+    case DataType::kChar:
+    case DataType::kVarChar:
+      vt.datatype = "unicodeChar";
+      if (!catalog_arraysize.empty()) {
+        vt.arraysize = std::string(catalog_arraysize);
+      } else if (type.type == DataType::kChar && type.length > 0) {
+        vt.arraysize = std::to_string(type.length);
+      } else {
+        vt.arraysize = "*";
+      }
+      break;
+    case DataType::kTimestamp:
+      vt.datatype = "char";
+      vt.arraysize = "*";
+      vt.xtype = "timestamp";
+      break;
+    default:
+      vt.datatype = std::string(VOTableTypeName(type.type));
+      break;
+  }
+  return vt;
+}
+
 }  // namespace skyshard

@@ -47,6 +47,17 @@ uint32_t FixedWidth(DataType t);
 std::string_view AdqlTypeName(DataType t);
 // VOTable datatype: short, int, long, float, double, boolean, char, char, char.
 std::string_view VOTableTypeName(DataType t);
+// How a column is declared as a VOTable value (FIELD, VOSI /tables, TAP_SCHEMA.columns):
+// datatype, arraysize and xtype. Strings are unicodeChar (any UTF-8 text survives); the
+// catalog's arraysize wins when it gives one, else char(n) is "n" and other strings "*";
+// timestamps are char "*" with xtype "timestamp". The result writers declare FIELDs the same way.
+struct VOTableType {
+  std::string datatype;
+  std::string arraysize;
+  std::string xtype;
+};
+VOTableType VOTableTypeOf(const ColumnType& type, std::string_view catalog_arraysize);
+
 // "char(12)", "varchar", "double": how a type is shown to a user.
 std::string ColumnTypeToString(const ColumnType& t);
 

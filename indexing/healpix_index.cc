@@ -198,7 +198,10 @@ class Circle final : public Region {
   }
 
   std::vector<IndexRange> Cover() const override {
-    if (whole_sky_) return WholeSky();
+    // Beyond a hemisphere, Healpix answers an "inclusive" disc query through the complement of
+    // the antipodal disc, which leaves out pixels that touch the boundary (rows near the
+    // antipode were missed). Such a disc covers more than half the sky anyway: read it all.
+    if (whole_sky_ || radius_deg_ > 90.0) return WholeSky();
     const double r = radius_deg_ * kDegToRad;
     const double area = 4 * kPi * std::pow(std::sin(0.5 * r), 2);
     const double perimeter = 2 * kPi * std::sin(r);

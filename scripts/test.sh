@@ -13,4 +13,5 @@ cd "$(dirname "$0")/.."
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure -j "$(nproc)" -L unit)
 ./tests/bench/bench_load.sh --tiny
+./tests/bench/bench_query.sh --tiny
 ./scripts/fuzz.sh 60

@@ -1,7 +1,9 @@
 #include "storage/row_codec.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
+#include <string>
 
 namespace skyshard {
 
@@ -100,6 +102,315 @@ void RowEncoder::Encode(const ColumnBatch& batch, const std::vector<int>& column
   }
 }
 
+class ProjectedRowDecoder::Layout {
+ public:
+  static constexpr uint16_t kVariable = 0xffff;
+
+  std::vector<Step> columns;      // every column, slot -1
+  std::vector<uint8_t> variable;  // per group: holds a string
+  // Per group and NULL mask: the value bytes of the group (kVariable when it holds a string),
+  // and for fixed-width groups the offset of each of its 8 columns within them.
+  std::vector<uint16_t> group_bytes;
+  std::vector<uint16_t> offsets;  // [(group * 256 + mask) * 8 + bit]
+  size_t bitmap_bytes = 0;
+};
+
+std::shared_ptr<const ProjectedRowDecoder::Layout> ProjectedRowDecoder::MakeLayout(
+    const std::vector<ColumnType>& types, const std::vector<int>& key_offsets) {
+  auto layout = std::make_shared<Layout>();
+  layout->bitmap_bytes = (types.size() + 7) / 8;
+  std::vector<Step>& all = layout->columns;
+  all.resize(types.size());
+  for (size_t i = 0; i < types.size(); ++i) {
+    Step& c = all[i];
+    c.bit = static_cast<uint8_t>(i % 8);
+    c.slot = -1;
+    c.key_offset = key_offsets.empty() ? -1 : key_offsets[i];
+    c.column = static_cast<uint32_t>(i);
+    c.width = 0;
+    if (c.key_offset >= 0) {
+      c.kind = Kind::kInKey;
+      continue;
+    }
+    switch (types[i].type) {
+      case DataType::kSmallInt:
+        c.kind = Kind::kInt16;
+        c.width = 2;
+        break;
+      case DataType::kInteger:
+        c.kind = Kind::kInt32;
+        c.width = 4;
+        break;
+      case DataType::kBigInt:
+      case DataType::kTimestamp:
+        c.kind = Kind::kInt64;
+        c.width = 8;
+        break;
+      case DataType::kBoolean:
+        c.kind = Kind::kBool;
+        c.width = 1;
+        break;
+      case DataType::kReal:
+        c.kind = Kind::kFloat;
+        c.width = 4;
+        break;
+      case DataType::kDouble:
+        c.kind = Kind::kDouble;
+        c.width = 8;
+        break;
+      case DataType::kChar:
+      case DataType::kVarChar:
+        c.kind = Kind::kString;
+        break;
+    }
+  }
+  const size_t groups = layout->bitmap_bytes;
+  layout->variable.assign(groups, 0);
+  layout->group_bytes.assign(groups * 256, 0);
+  layout->offsets.assign(groups * 256 * 8, 0);
+  for (size_t g = 0; g < groups; ++g) {
+    const size_t begin = g * 8, end = std::min(all.size(), g * 8 + 8);
+    for (size_t i = begin; i < end; ++i) {
+      if (all[i].kind == Kind::kString) layout->variable[g] = 1;
+    }
+    for (unsigned mask = 0; mask < 256; ++mask) {
+      uint16_t bytes = 0;
+      uint16_t* offsets = &layout->offsets[(g * 256 + mask) * 8];
+      for (size_t i = begin; i < end; ++i) {
+        offsets[i % 8] = bytes;
+        if (((mask >> (i % 8)) & 1) == 0) bytes = static_cast<uint16_t>(bytes + all[i].width);
+      }
+      layout->group_bytes[g * 256 + mask] = layout->variable[g] ? Layout::kVariable : bytes;
+    }
+  }
+  return layout;
+}
+
+ProjectedRowDecoder::ProjectedRowDecoder(const std::vector<ColumnType>& types,
+                                         const std::vector<int>& key_offsets,
+                                         const std::vector<int>& projection)
+    : ProjectedRowDecoder(MakeLayout(types, key_offsets), projection) {}
+
+ProjectedRowDecoder::ProjectedRowDecoder(std::shared_ptr<const Layout> layout,
+                                         const std::vector<int>& projection)
+    : layout_(std::move(layout)) {
+  std::vector<Step> all = layout_->columns;
+  for (size_t j = 0; j < projection.size(); ++j) {
+    Step& c = all[static_cast<size_t>(projection[j])];
+    if (c.slot < 0) {
+      c.slot = static_cast<int32_t>(j);
+    } else {
+      repeats_.emplace_back(static_cast<size_t>(c.slot), j);
+    }
+  }
+  for (size_t g = 0; g < layout_->bitmap_bytes; ++g) {
+    const size_t begin = g * 8, end = std::min(all.size(), g * 8 + 8);
+    Group group{layout_->variable[g] != 0, false, static_cast<uint32_t>(steps_.size()), 0};
+    // A fixed-width group visits only its projected columns (their offsets come from the
+    // layout); a group with a string is walked column by column.
+    for (size_t i = begin; i < end; ++i) {
+      group.projected = group.projected || all[i].slot >= 0;
+      if (group.variable || all[i].slot >= 0) steps_.push_back(all[i]);
+    }
+    group.end_step = static_cast<uint32_t>(steps_.size());
+    groups_.push_back(group);
+  }
+}
+
+namespace {
+
+// Grows or shrinks the value vector of `c` and its NULL flags to `rows`.
+void ResizeColumn(ColumnVector* c, size_t rows) {
+  c->nulls.resize(rows);
+  if (IsIntegerLike(c->type.type)) {
+    c->ints.resize(rows);
+  } else if (IsFloating(c->type.type)) {
+    c->doubles.resize(rows);
+  } else {
+    c->strings.resize(rows);
+  }
+}
+
+// Row r of `out` is NULL.
+void PutNull(ColumnVector* out, size_t r) {
+  out->nulls[r] = 1;
+  if (IsIntegerLike(out->type.type)) {
+    out->ints[r] = 0;
+  } else if (IsFloating(out->type.type)) {
+    out->doubles[r] = 0;
+  } else {
+    out->strings[r].clear();
+  }
+}
+
+template <typename T>
+T Load(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+}  // namespace
+
+void ProjectedRowDecoder::Resize(ColumnBatch* batch, size_t rows) {
+  for (auto& c : batch->columns) ResizeColumn(&c, rows);
+}
+
+Status ProjectedRowDecoder::PutKeyColumn(const Step& step, std::string_view key, size_t r,
+                                         ColumnBatch* batch) {
+  const auto at = static_cast<size_t>(step.key_offset);
+  if (key.size() < at + 8) {
+    return Status::Corruption("key too short for column " + std::to_string(step.column));
+  }
+  ColumnVector& out = batch->columns[static_cast<size_t>(step.slot)];
+  out.ints[r] = static_cast<int64_t>(__builtin_bswap64(Load<uint64_t>(key.data() + at)) ^
+                                     (uint64_t{1} << 63));
+  out.nulls[r] = 0;
+  return Status::OK();
+}
+
+// Stores the fixed-width value at `p` of a projected, non-NULL step.
+inline void ProjectedRowDecoder::PutFixed(const Step& step, const char* p, size_t r,
+                                          ColumnBatch* batch) {
+  ColumnVector& out = batch->columns[static_cast<size_t>(step.slot)];
+  out.nulls[r] = 0;
+  switch (step.kind) {
+    case Kind::kInt16:
+      out.ints[r] = Load<int16_t>(p);
+      break;
+    case Kind::kInt32:
+      out.ints[r] = Load<int32_t>(p);
+      break;
+    case Kind::kInt64:
+      out.ints[r] = Load<int64_t>(p);
+      break;
+    case Kind::kBool:
+      out.ints[r] = static_cast<uint8_t>(*p);
+      break;
+    case Kind::kFloat:
+      out.doubles[r] = Load<float>(p);
+      break;
+    case Kind::kDouble:
+      out.doubles[r] = Load<double>(p);
+      break;
+    case Kind::kString:
+    case Kind::kInKey:
+      break;  // not fixed-width
+  }
+}
+
+// A fixed-width group needs more bytes than the row has left: the first column that does not
+// fit.
+Status ProjectedRowDecoder::Truncated(size_t group, uint8_t mask, size_t left) const {
+  const uint16_t* offsets = &layout_->offsets[(group * 256 + mask) * 8];
+  const std::vector<Step>& columns = layout_->columns;
+  for (size_t i = group * 8; i < std::min(columns.size(), group * 8 + 8); ++i) {
+    if (((mask >> (i % 8)) & 1) == 0 && offsets[i % 8] + columns[i].width > left) {
+      return Status::Corruption("row truncated in column " + std::to_string(i));
+    }
+  }
+  return Status::Corruption("row truncated");  // unreachable: the group's bytes do not fit
+}
+
+// Every column of a group with a string in turn, checking the bounds of each.
+Status ProjectedRowDecoder::WalkGroup(const Group& group, uint8_t mask, std::string_view row,
+                                      std::string_view key, size_t* pos, size_t r,
+                                      ColumnBatch* batch) const {
+  size_t p = *pos;
+  for (uint32_t s = group.first_step; s < group.end_step; ++s) {
+    const Step& step = steps_[s];
+    if ((mask >> step.bit) & 1) {
+      if (step.slot >= 0) PutNull(&batch->columns[static_cast<size_t>(step.slot)], r);
+      continue;
+    }
+    if (step.kind == Kind::kInKey) {
+      if (step.slot >= 0) SKY_RETURN_IF_ERROR(PutKeyColumn(step, key, r, batch));
+      continue;
+    }
+    if (step.kind == Kind::kString) {
+      std::string_view in = row.substr(p);
+      uint32_t len;
+      if (!ReadVarint32(&in, &len) || in.size() < len) {
+        return Status::Corruption("row truncated in column " + std::to_string(step.column));
+      }
+      if (step.slot >= 0) {
+        ColumnVector& out = batch->columns[static_cast<size_t>(step.slot)];
+        out.strings[r].assign(in.data(), len);
+        out.nulls[r] = 0;
+      }
+      p = row.size() - in.size() + len;
+      continue;
+    }
+    if (row.size() - p < step.width) {
+      return Status::Corruption("row truncated in column " + std::to_string(step.column));
+    }
+    if (step.slot >= 0) PutFixed(step, row.data() + p, r, batch);
+    p += step.width;
+  }
+  *pos = p;
+  return Status::OK();
+}
+
+Status ProjectedRowDecoder::DecodeRow(std::string_view row, std::string_view key, size_t r,
+                                      ColumnBatch* batch) const {
+  const Layout& layout = *layout_;
+  if (row.size() < layout.bitmap_bytes) {
+    return Status::Corruption("row shorter than its NULL bitmap");
+  }
+  const auto* bitmap = reinterpret_cast<const uint8_t*>(row.data());
+  size_t pos = layout.bitmap_bytes;
+  // Every group is visited, projected or not, so that the row's length is checked exactly; a
+  // fixed-width group costs one table lookup plus its projected columns.
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    const Group& group = groups_[g];
+    const uint8_t mask = bitmap[g];
+    const uint16_t bytes = layout.group_bytes[g * 256 + mask];
+    if (bytes == Layout::kVariable) {
+      SKY_RETURN_IF_ERROR(WalkGroup(group, mask, row, key, &pos, r, batch));
+      continue;
+    }
+    if (row.size() - pos < bytes) return Truncated(g, mask, row.size() - pos);
+    if (group.projected) {
+      const uint16_t* offsets = &layout.offsets[(g * 256 + mask) * 8];
+      const char* base = row.data() + pos;
+      for (uint32_t s = group.first_step; s < group.end_step; ++s) {
+        const Step& step = steps_[s];
+        if ((mask >> step.bit) & 1) {
+          PutNull(&batch->columns[static_cast<size_t>(step.slot)], r);
+        } else if (step.kind == Kind::kInKey) {
+          SKY_RETURN_IF_ERROR(PutKeyColumn(step, key, r, batch));
+        } else {
+          PutFixed(step, base + offsets[step.bit], r, batch);
+        }
+      }
+    }
+    pos += bytes;
+  }
+  if (pos != row.size()) return Status::Corruption("row has trailing bytes");
+  for (const auto& [from, to] : repeats_) {
+    const ColumnVector& src = batch->columns[from];
+    ColumnVector& dst = batch->columns[to];
+    dst.nulls[r] = src.nulls[r];
+    if (IsIntegerLike(src.type.type)) {
+      dst.ints[r] = src.ints[r];
+    } else if (IsFloating(src.type.type)) {
+      dst.doubles[r] = src.doubles[r];
+    } else {
+      dst.strings[r] = src.strings[r];
+    }
+  }
+  return Status::OK();
+}
+
+Status ProjectedRowDecoder::DecodeInto(std::string_view row, std::string_view key,
+                                       ColumnBatch* batch) const {
+  const size_t r = batch->columns.empty() ? 0 : batch->columns[0].size();
+  Resize(batch, r + 1);
+  Status s = DecodeRow(row, key, r, batch);
+  if (!s.ok()) Resize(batch, r);
+  return s;
+}
+
 RowDecoder::RowDecoder(std::vector<ColumnType> types, std::vector<int> key_offsets)
     : types_(std::move(types)),
       key_offsets_(key_offsets.empty() ? std::vector<int>(types_.size(), -1)
@@ -108,86 +419,7 @@ RowDecoder::RowDecoder(std::vector<ColumnType> types, std::vector<int> key_offse
 
 Status RowDecoder::DecodeInto(std::string_view row, std::string_view key,
                               const std::vector<int>& projection, ColumnBatch* batch) const {
-  if (row.size() < bitmap_bytes_) return Status::Corruption("row shorter than its NULL bitmap");
-  const std::string_view bitmap = row.substr(0, bitmap_bytes_);
-  std::string_view in = row.substr(bitmap_bytes_);
-  // Columns are variable-length, so reaching column k requires walking 0..k-1 anyway: decode
-  // each in turn and copy it to every output slot that projects it (a column may appear twice).
-  for (size_t i = 0; i < types_.size(); ++i) {
-    const bool is_null = (static_cast<uint8_t>(bitmap[i / 8]) >> (i % 8)) & 1;
-    int64_t iv = 0;
-    double dv = 0;
-    std::string_view sv;
-    if (!is_null && key_offsets_[i] >= 0) {
-      const auto at = static_cast<size_t>(key_offsets_[i]);
-      if (key.size() < at + 8)
-        return Status::Corruption("key too short for column " + std::to_string(i));
-      uint64_t be;
-      std::memcpy(&be, key.data() + at, 8);
-      iv = static_cast<int64_t>(__builtin_bswap64(be) ^ (uint64_t{1} << 63));
-    } else if (!is_null) {
-      bool ok = true;
-      switch (types_[i].type) {
-        case DataType::kSmallInt: {
-          int16_t v;
-          ok = ReadRaw(&in, &v);
-          iv = v;
-          break;
-        }
-        case DataType::kInteger: {
-          int32_t v;
-          ok = ReadRaw(&in, &v);
-          iv = v;
-          break;
-        }
-        case DataType::kBigInt:
-        case DataType::kTimestamp:
-          ok = ReadRaw(&in, &iv);
-          break;
-        case DataType::kBoolean: {
-          uint8_t v;
-          ok = ReadRaw(&in, &v);
-          iv = v;
-          break;
-        }
-        case DataType::kReal: {
-          float v;
-          ok = ReadRaw(&in, &v);
-          dv = v;
-          break;
-        }
-        case DataType::kDouble:
-          ok = ReadRaw(&in, &dv);
-          break;
-        case DataType::kChar:
-        case DataType::kVarChar: {
-          uint32_t len;
-          ok = ReadVarint32(&in, &len) && in.size() >= len;
-          if (ok) {
-            sv = in.substr(0, len);
-            in.remove_prefix(len);
-          }
-          break;
-        }
-      }
-      if (!ok) return Status::Corruption("row truncated in column " + std::to_string(i));
-    }
-    for (size_t j = 0; j < projection.size(); ++j) {
-      if (projection[j] != static_cast<int>(i)) continue;
-      ColumnVector& out = batch->columns[j];
-      if (is_null) {
-        out.AppendNull();
-      } else if (IsIntegerLike(types_[i].type)) {
-        out.AppendInt(iv);
-      } else if (IsFloating(types_[i].type)) {
-        out.AppendDouble(dv);
-      } else {
-        out.AppendString(std::string(sv));
-      }
-    }
-  }
-  if (!in.empty()) return Status::Corruption("row has trailing bytes");
-  return Status::OK();
+  return ProjectedRowDecoder(types_, key_offsets_, projection).DecodeInto(row, key, batch);
 }
 
 }  // namespace skyshard

@@ -22,6 +22,9 @@
 
 namespace skyshard {
 
+// The end of an IndexRange that reads through the end of a table (see Store::Scan).
+inline constexpr uint64_t kRangeToEnd = UINT64_MAX;
+
 class RowIterator {
  public:
   virtual ~RowIterator() = default;
@@ -45,7 +48,10 @@ class Store {
   // All rows of `table` whose spatial key lies in `ranges` (sorted, merged, order 29; see
   // Region::Cover) or, when `ranges` is empty, every row of the table, in key order.
   // `projection` lists the table columns to return, in output order. For a kChild table the
-  // ranges apply to the parent's position. For a kPlain table ranges must be empty.
+  // ranges apply to the parent's position. For a kPlain table ranges must be empty. A last
+  // range ending at kRangeToEnd also holds the keys past every pixel: the orphan rows of a child
+  // table loaded with --allow-orphans (docs/storage.md), so that ranges splitting a full scan
+  // still read every row.
   // The iterator keeps the store alive: it must not outlive it.
   virtual Result<std::unique_ptr<RowIterator>> Scan(const TableDef& table,
                                                     std::vector<int> projection,

@@ -75,6 +75,18 @@ Status QueryCatalog::AddUpload(TableDef def, std::shared_ptr<const MemoryTable> 
   return Status::OK();
 }
 
+Status QueryCatalog::CacheInMemory(std::string_view name, std::shared_ptr<const MemoryTable> rows) {
+  for (auto& table : tables_) {
+    if (table->schema != release_schema_ || table->def.name != name) continue;
+    auto copy = std::make_shared<QueryTable>(*table);
+    copy->source = QueryTable::Source::kMemory;
+    copy->rows = std::move(rows);
+    table = std::move(copy);
+    return Status::OK();
+  }
+  return Status::NotFound("no table " + std::string(name) + " in " + release_schema_);
+}
+
 const QueryTable* QueryCatalog::Find(std::string_view schema, bool schema_delimited,
                                      std::string_view name, bool name_delimited,
                                      bool* ambiguous) const {

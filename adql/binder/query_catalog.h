@@ -59,6 +59,11 @@ class QueryCatalog {
   // InvalidArgument when the name is not a regular ADQL identifier or already uploaded.
   Status AddUpload(TableDef def, std::shared_ptr<const MemoryTable> rows);
 
+  // Replaces the release table `name` (exact spelling) by a copy whose rows are `rows`, held in
+  // memory: small dimension tables (CcdVisit) that joins read whole, often. NotFound when there
+  // is no such release table.
+  Status CacheInMemory(std::string_view name, std::shared_ptr<const MemoryTable> rows);
+
   // The table `name` in `schema` (empty: any schema). `*_delimited` says whether the name was
   // written in double quotes. Returns nullptr when there is none; sets *ambiguous (when not
   // null) when a schema-less name matches in several schemas.

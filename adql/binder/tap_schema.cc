@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "adql/parser/parser.h"
 #include "common/ascii.h"
 #include "common/types.h"
 
@@ -26,7 +27,7 @@ struct ColumnSpec {
 class TableBuilder {
  public:
   TableBuilder(const char* name, const char* description, int table_index,
-               std::vector<ColumnSpec> columns) {
+               const std::vector<ColumnSpec>& columns) {
     table_.schema = kTapSchemaName;
     table_.source = QueryTable::Source::kMemory;
     table_.def.name = name;
@@ -75,6 +76,7 @@ class TableBuilder {
   }
 
   const TableDef& def() const { return table_.def; }
+  TableDef& mutable_def() { return table_.def; }
 
  private:
   QueryTable table_;
@@ -88,49 +90,23 @@ std::optional<std::string> OrNull(const std::string& s) {
 
 std::string Int(int64_t v) { return std::to_string(v); }
 
-// The VOTable datatype, arraysize and xtype TAP 1.1 publishes for a column.
-struct VoType {
-  std::string datatype;
-  std::string arraysize;
-  std::string xtype;
-};
-
-VoType VoTypeOf(const ColumnDef& col) {
-  VoType t;
-  t.datatype = std::string(VOTableTypeName(col.type.type));
-  if (col.type.type == DataType::kTimestamp) {
-    t.arraysize = "*";
-    t.xtype = "timestamp";
-  } else if (IsString(col.type.type)) {
-    t.arraysize = !col.arraysize.empty()       ? col.arraysize
-                  : col.type.length == 0       ? "*"
-                  : col.type.type == DataType::kChar ? std::to_string(col.type.length)
-                                                     : std::to_string(col.type.length) + "*";
-  }
-  return t;
-}
-
 }  // namespace
 
 std::vector<QueryTable> MakeTapSchema(const Catalog& catalog) {
-  TableBuilder schemas("schemas", "The schemas of this service.", 1,
-                       {{"schema_name", kText, "schema name for reference to tap_schema.schemas",
-                         "meta.id", true},
-                        {"utype", kText, "lists the utypes of schemas", "", true},
-                        {"description", kText, "describes schemas in the tableset",
-                         "meta.note", true},
-                        {"schema_index", kInt, "recommended sort order when listing schemas",
-                         "meta.number", true}});
-  TableBuilder tables("tables", "The tables of this service.", 2,
-                      {{"schema_name", kText, "the schema this table belongs to", "meta.id",
-                        true},
-                       {"table_name", kText, "the fully qualified table name", "meta.id", true},
-                       {"table_type", kText, "one of: table, view", "meta.code", true},
-                       {"utype", kText, "lists the utype of tables in the tableset", "", true},
-                       {"description", kText, "describes tables in the tableset", "meta.note",
-                        true},
-                       {"table_index", kInt, "recommended sort order when listing tables",
-                        "meta.number", true}});
+  TableBuilder schemas(
+      "schemas", "The schemas of this service.", 1,
+      {{"schema_name", kText, "schema name for reference to tap_schema.schemas", "meta.id", true},
+       {"utype", kText, "lists the utypes of schemas", "", true},
+       {"description", kText, "describes schemas in the tableset", "meta.note", true},
+       {"schema_index", kInt, "recommended sort order when listing schemas", "meta.number", true}});
+  TableBuilder tables(
+      "tables", "The tables of this service.", 2,
+      {{"schema_name", kText, "the schema this table belongs to", "meta.id", true},
+       {"table_name", kText, "the fully qualified table name", "meta.id", true},
+       {"table_type", kText, "one of: table, view", "meta.code", true},
+       {"utype", kText, "lists the utype of tables in the tableset", "", true},
+       {"description", kText, "describes tables in the tableset", "meta.note", true},
+       {"table_index", kInt, "recommended sort order when listing tables", "meta.number", true}});
   TableBuilder columns(
       "columns", "The columns of every table of this service.", 3,
       {{"table_name", kText, "the table this column belongs to", "meta.id", true},
@@ -146,35 +122,32 @@ std::vector<QueryTable> MakeTapSchema(const Catalog& catalog) {
        {"principal", kInt, "1 for a principal column, else 0", "meta.code", true},
        {"indexed", kInt, "1 for an indexed column, else 0", "meta.code", true},
        {"std", kInt, "1 for a column defined by a standard, else 0", "meta.code", true},
-       {"column_index", kInt, "recommended sort order when listing columns", "meta.number",
-        true}});
+       {"column_index", kInt, "recommended sort order when listing columns", "meta.number", true}});
   TableBuilder keys("keys", "The foreign keys between tables of this service.", 4,
                     {{"key_id", kText, "unique key identifier", "meta.id", true},
                      {"from_table", kText, "the table with the foreign key", "meta.id", true},
                      {"target_table", kText, "the table with the primary key", "meta.id", true},
                      {"utype", kText, "lists the utype of keys", "", true},
                      {"description", kText, "describes the key", "meta.note", true}});
-  TableBuilder key_columns("key_columns", "The columns of the foreign keys.", 5,
-                           {{"key_id", kText, "key identifier from TAP_SCHEMA.keys", "meta.id",
-                             true},
-                            {"from_column", kText, "the column in the from_table", "meta.id",
-                             true},
-                            {"target_column", kText, "the column in the target_table", "meta.id",
-                             true}});
+  TableBuilder key_columns(
+      "key_columns", "The columns of the foreign keys.", 5,
+      {{"key_id", kText, "key identifier from TAP_SCHEMA.keys", "meta.id", true},
+       {"from_column", kText, "the column in the from_table", "meta.id", true},
+       {"target_column", kText, "the column in the target_table", "meta.id", true}});
 
   const std::string tap = kTapSchemaName;
   schemas.Add({catalog.release, std::nullopt, OrNull(catalog.description), Int(0)});
-  schemas.Add({tap, std::nullopt, "A description of the tables and columns of this service.",
-               Int(1)});
+  schemas.Add(
+      {tap, std::nullopt, "A description of the tables and columns of this service.", Int(1)});
 
   auto add_table = [&](const std::string& schema, const TableDef& def) {
     std::string qualified = schema + "." + def.name;
-    tables.Add({schema, qualified, "table", std::nullopt, OrNull(def.description),
-                Int(def.table_index)});
+    tables.Add(
+        {schema, qualified, "table", std::nullopt, OrNull(def.description), Int(def.table_index)});
     int position = 0;
     for (const ColumnDef& col : def.columns) {
       ++position;
-      VoType vt = VoTypeOf(col);
+      VOTableType vt = VOTableTypeOf(col.type, col.arraysize);
       std::optional<std::string> size;
       if (!vt.arraysize.empty() && vt.arraysize != "*") {
         std::string digits = vt.arraysize;
@@ -182,10 +155,12 @@ std::vector<QueryTable> MakeTapSchema(const Catalog& catalog) {
         size = digits;
       }
       bool indexed = col.indexed || EqualsIgnoreCase(col.name, def.primary_key) ||
-                     EqualsIgnoreCase(col.name, def.ra_column) || EqualsIgnoreCase(col.name, def.dec_column);
-      columns.Add({qualified, col.name, vt.datatype, OrNull(vt.arraysize), size, OrNull(vt.xtype),
-                   OrNull(col.unit), OrNull(col.ucd), std::nullopt, OrNull(col.description),
-                   Int(col.principal ? 1 : 0), Int(indexed ? 1 : 0), Int(schema == tap ? 1 : 0),
+                     EqualsIgnoreCase(col.name, def.ra_column) ||
+                     EqualsIgnoreCase(col.name, def.dec_column);
+      columns.Add({qualified, QuoteIdentifierIfNeeded(col.name), vt.datatype, OrNull(vt.arraysize),
+                   size, OrNull(vt.xtype), OrNull(col.unit), OrNull(col.ucd), std::nullopt,
+                   OrNull(col.description), Int(col.principal ? 1 : 0), Int(indexed ? 1 : 0),
+                   Int(schema == tap ? 1 : 0),
                    Int(col.column_index > 0 ? col.column_index : position)});
     }
     int n = 0;
@@ -202,12 +177,25 @@ std::vector<QueryTable> MakeTapSchema(const Catalog& catalog) {
     }
   };
   for (const TableDef& def : catalog.tables) add_table(catalog.release, def);
+  // TAP_SCHEMA's own foreign keys (TAP 1.1 section 4), so that it describes itself fully.
+  auto fk = [&](TableBuilder* from, const char* name, const char* column, const char* target,
+                const char* target_column) {
+    ForeignKeyDef key;
+    key.name = name;
+    key.columns = {column};
+    key.target_table = tap + "." + target;
+    key.target_columns = {target_column};
+    from->mutable_def().foreign_keys.push_back(std::move(key));
+  };
+  fk(&tables, "tables_schema_name", "schema_name", "schemas", "schema_name");
+  fk(&columns, "columns_table_name", "table_name", "tables", "table_name");
+  fk(&keys, "keys_from_table", "from_table", "tables", "table_name");
+  fk(&keys, "keys_target_table", "target_table", "tables", "table_name");
+  fk(&key_columns, "key_columns_key_id", "key_id", "keys", "key_id");
   // TAP_SCHEMA describes itself, so its own tables appear in tables and columns. Their
   // definitions are known before their rows, so they can be listed now.
-  const TableDef* self[] = {&schemas.def(), &tables.def(), &columns.def(), &keys.def(),
-                            &key_columns.def()};
-  std::vector<TableDef> self_defs;
-  for (const TableDef* def : self) self_defs.push_back(*def);
+  std::vector<TableDef> self_defs = {schemas.def(), tables.def(), columns.def(), keys.def(),
+                                     key_columns.def()};
   for (const TableDef& def : self_defs) add_table(tap, def);
 
   std::vector<QueryTable> out;

@@ -100,8 +100,9 @@ struct Signature {
   int MinArgs() const { return static_cast<int>(params.size()); }
   // True when `n` arguments fit this signature's count.
   bool AcceptsArgCount(int n) const;
-  // The parameter that argument `i` (0-based) binds to. REQUIRES: AcceptsArgCount(i + 1) or
-  // i < params.size().
+  // The parameter that argument `i` (0-based) binds to; the repeated parameters cycle, so
+  // POLYGON(ra1, dec1, ..., ra4, dec4)'s argument 6 is `ra3` (a DOUBLE). REQUIRES:
+  // i < params.size() or repeat > 0.
   const Param& ParamFor(int i) const;
   // The type of the call's result given its argument types, by result_rule. For kCommonType:
   // the widest numeric type if all non-NULL arguments are numeric, else their shared type

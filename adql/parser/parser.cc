@@ -195,4 +195,29 @@ Status CheckSyntax(std::string_view adql, const ParseOptions& options) {
   return result.ok() ? Status::OK() : result.status();
 }
 
+bool IsRegularIdentifier(std::string_view name) {
+  auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (name.empty() || !letter(name[0])) return false;
+  for (char c : name) {
+    if (!letter(c) && !(c >= '0' && c <= '9') && c != '_') return false;
+  }
+  // The characters are right; the lexer says whether the word is reserved.
+  antlr4::ANTLRInputStream input{std::string(name)};
+  ADQLLexer lexer(&input);
+  lexer.removeErrorListeners();
+  std::unique_ptr<antlr4::Token> token = lexer.nextToken();
+  return token->getType() == ADQLLexer::REGULAR_ID && token->getText().size() == name.size();
+}
+
+std::string QuoteIdentifierIfNeeded(std::string_view name) {
+  if (IsRegularIdentifier(name)) return std::string(name);
+  std::string out = "\"";
+  for (char c : name) {
+    out += c;
+    if (c == '"') out += '"';
+  }
+  out += '"';
+  return out;
+}
+
 }  // namespace skyshard::adql

@@ -86,4 +86,13 @@ Result<ParseResult> Parse(std::string_view adql, const ParseOptions& options = {
 // Parse() without the result: OK when `adql` is valid ADQL 2.1.
 Status CheckSyntax(std::string_view adql, const ParseOptions& options = {});
 
+// True when `name` can be written in a query as it is: a letter, then letters, digits and '_',
+// and not a word ADQL reserves (SIZE, VALUE, ...).
+bool IsRegularIdentifier(std::string_view name);
+
+// `name` as a query must write it: unchanged when IsRegularIdentifier(name), else in double
+// quotes with inner quotes doubled ("size", "Mixed Case"). TAP_SCHEMA and VOSI /tables publish
+// names this way, so that a client can paste them into ADQL.
+std::string QuoteIdentifierIfNeeded(std::string_view name);
+
 }  // namespace skyshard::adql

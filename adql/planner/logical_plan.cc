@@ -1,5 +1,6 @@
 #include "adql/planner/logical_plan.h"
 
+#include <cstdio>
 #include <utility>
 
 #include "adql/binder/query_catalog.h"
@@ -77,12 +78,24 @@ PlanPtr Project::Clone() const {
   return Finish(*this, std::move(c));
 }
 
+SpatialJoinKeys SpatialJoinKeys::Clone() const {
+  SpatialJoinKeys c;
+  c.left_ra = left_ra->Clone();
+  c.left_dec = left_dec->Clone();
+  c.right_ra = right_ra->Clone();
+  c.right_dec = right_dec->Clone();
+  c.radius_deg = radius_deg;
+  c.restrict_left_scan = restrict_left_scan;
+  return c;
+}
+
 PlanPtr Join::Clone() const {
   auto c = std::make_unique<Join>();
   c->type = type;
   if (condition != nullptr) c->condition = condition->Clone();
   c->left_keys = CloneAll(left_keys);
   c->right_keys = CloneAll(right_keys);
+  if (spatial.has_value()) c->spatial = spatial->Clone();
   return Finish(*this, std::move(c));
 }
 
@@ -235,6 +248,16 @@ void ExplainNode(const PlanNode& node, int indent, std::string* out) {
       *out += JoinName(j.type);
       if (!j.left_keys.empty()) {
         *out += " hash(" + ExprList(j.left_keys) + " = " + ExprList(j.right_keys) + ")";
+      }
+      if (j.spatial.has_value()) {
+        const SpatialJoinKeys& s = *j.spatial;
+        char radius[32];
+        std::snprintf(radius, sizeof(radius), "%.6g", s.radius_deg);
+        *out += " spatial(r=" + std::string(radius) + " (" + ToString(*s.left_ra) + ", " +
+                ToString(*s.left_dec) + ") ~ (" + ToString(*s.right_ra) + ", " +
+                ToString(*s.right_dec) + ")";
+        if (s.restrict_left_scan) *out += " probe-ranges";
+        *out += ")";
       }
       if (j.condition != nullptr) *out += " on " + ToString(*j.condition);
       break;

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -140,8 +141,26 @@ enum class JoinType {
   kAnti,  // left rows with no match; the output is the left columns only
 };
 
+// The positions a spatial join (a cross-match) pairs: every row pair that can satisfy the join
+// condition has its two positions within `radius_deg` of each other (great-circle distance,
+// degrees). Positions are in degrees; a NULL position matches nothing.
+struct SpatialJoinKeys {
+  ExprPtr left_ra, left_dec;    // over the left input's columns
+  ExprPtr right_ra, right_dec;  // over the right input's columns
+  double radius_deg = 0;        // finite, >= 0
+  // The left input is a chain of Filters and Projects over a Scan (kFull or kRanges) of a
+  // spatial store table keyed by exactly the left position: the executor may read only the
+  // index ranges near the right input's positions (Explain: "probe-ranges").
+  bool restrict_left_scan = false;
+
+  SpatialJoinKeys Clone() const;
+};
+
 // children[0] is the left input, children[1] the right. The output is the left columns followed
 // by the right ones (left only for kSemi/kAnti); outer joins fill the missing side with NULLs.
+// With keys, the executor builds its hash table from the right input (children[1]) and streams
+// the left one: the planner puts the small side (a dimension table such as CcdVisit) on the
+// right of inner joins (adql/planner/rules/join_keys.cc).
 struct Join final : PlanNode {
   Join() : PlanNode(PlanKind::kJoin) {}
   PlanPtr Clone() const override;
@@ -155,6 +174,12 @@ struct Join final : PlanNode {
   // on them; `condition` still holds the whole condition.
   std::vector<ExprPtr> left_keys;
   std::vector<ExprPtr> right_keys;
+  // Filled by the planner when `condition` has a conjunct that bounds the angular separation of
+  // a left position and a right position by a constant (a positional cross-match,
+  // adql/planner/rules/spatial_join.cc): the executor then runs a spatial join
+  // (adql/exec/spatial_join.cc) instead of a hash or nested-loop join; `condition` still holds
+  // the whole exact condition.
+  std::optional<SpatialJoinKeys> spatial;
 };
 
 enum class AggregateFunction { kCount, kCountStar, kSum, kAvg, kMin, kMax };
@@ -162,7 +187,7 @@ enum class AggregateFunction { kCount, kCountStar, kSum, kAvg, kMin, kMax };
 struct AggregateCall {
   AggregateFunction function = AggregateFunction::kCountStar;
   bool distinct = false;
-  ExprPtr argument;  // over the Aggregate's input; null for kCountStar
+  ExprPtr argument;                     // over the Aggregate's input; null for kCountStar
   ValueType type = ValueType::kBigInt;  // the result type
 };
 

@@ -33,7 +33,12 @@ struct PlannerOptions {
   // -1: all. Lets the planner stop early.
   int64_t max_rows = -1;
   // Worker threads the executor will use; fragments are split for this many. 0: hardware.
+  // With one thread no Gather is planned.
   int threads = 0;
+  // A scan pipeline runs as parallel fragments (a Gather) only when its scan is estimated to
+  // read at least this many rows (from the catalog's row counts and the ranges' share of the
+  // sky). 0: every eligible pipeline (tests use it to exercise the executor's merges).
+  int64_t parallel_min_rows = 200000;
 };
 
 // Rewrites `plan`. Success: the plan to execute (the input is consumed). Errors: Internal only

@@ -3,24 +3,14 @@
 #include <cerrno>
 #include <cstring>
 
-namespace skyshard::internal {
+#include "server/result_tables.h"
 
-FieldInfo FieldOf(const adql::plan::OutputColumn& column) {
-  FieldInfo f;
-  f.name = column.name;
-  f.type = column.storage_type;
-  f.unit = column.unit;
-  f.ucd = column.ucd;
-  f.utype = column.utype;
-  f.description = column.description;
-  if (IsString(column.storage_type.type)) f.arraysize = column.arraysize;
-  return f;
-}
+namespace skyshard::internal {
 
 Status WriterSink::Begin(const std::vector<adql::plan::OutputColumn>& columns) {
   std::vector<FieldInfo> fields;
   fields.reserve(columns.size());
-  for (const auto& c : columns) fields.push_back(FieldOf(c));
+  for (const auto& c : columns) fields.push_back(server::FieldFromColumn(c));
   SKY_RETURN_IF_ERROR(writer_->Begin(fields, infos_));
   begun_ = true;
   return Status::OK();

@@ -16,9 +16,6 @@
 
 namespace skyshard::internal {
 
-// The VOTable FIELD of a result column: name, type and the metadata the catalog gives.
-FieldInfo FieldOf(const adql::plan::OutputColumn& column);
-
 class WriterSink final : public adql::RowSink {
  public:
   // REQUIRES: `writer` outlives the sink.

@@ -9,5 +9,7 @@ namespace skyshard::internal {
 int ParseCommand(int argc, char** argv);
 // skyshard query --data DIR [--release NAME] [--format F] [--maxrec N] [--explain] ... 'ADQL'
 int QueryCommand(int argc, char** argv);
+// skyshard serve --data DIR [--release NAME] [--port P] [--bind ADDR] [--config FILE]
+int ServeCommand(int argc, char** argv);
 
 }  // namespace skyshard::internal

@@ -13,7 +13,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BENCH_DIR="$ROOT/tests/bench"
 SKYSHARD_SRC=${SKYSHARD:-$ROOT/build/skyshard}
-PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+# shellcheck source=tests/bench/pg_common.sh
+source "$BENCH_DIR/pg_common.sh"  # PG_BIN, the private cluster's set-up and clean-up
 
 OBJECTS=10000000
 EPOCHS=10
@@ -97,23 +98,15 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 run_to() { local t=$1; shift; timeout --foreground -k 10 "$t" "$@"; }
 
 # --- cleanup (trap) --------------------------------------------------------------------------
-PGTMP=""
-PG_STARTED=0
 BG_PIDS=()
 STORES=()
-as_pg() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   local rc=$?
   set +e
   for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  if [[ $PG_STARTED == 1 ]]; then
-    as_pg timeout 60 "$PG_BIN/pg_ctl" -D "$PGTMP/data" -m immediate -w -t 50 stop >/dev/null 2>&1
-  fi
+  pg_kill
   for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
-  if [[ -n $PGTMP && -d $PGTMP ]]; then
-    cp "$PGTMP/server.log" "$LOGS/pg-server.log" 2>/dev/null
-    rm -rf -- "$PGTMP"
-  fi
+  pg_remove
   if [[ $KEEP == 0 ]]; then
     for d in "${STORES[@]}"; do rm -rf -- "$d"; done
   fi
@@ -289,90 +282,21 @@ sky_load fits "$FITS_DIR" "${FITS_FILES[@]}"
 PG_DONE=0
 PG_SETTINGS=""
 if [[ $SKIP_PG == 0 ]]; then
-  [[ -x $PG_BIN/initdb && -x $PG_BIN/pg_ctl ]] ||
-    die "PostgreSQL 15 not found in $PG_BIN (install postgresql-15 postgresql-15-q3c, or use --skip-pg)"
-  PSQL=$PG_BIN/psql
-  [[ -x $PSQL ]] || PSQL=$(command -v psql) || die "psql not found"
-  if [[ $EUID -eq 0 ]]; then
-    id postgres >/dev/null 2>&1 || die "no postgres user"
-  fi
+  pg_check_install
   # Server-side COPY: the server (the postgres user) must read the files.
   as_pg test -r "${OFS_FILES[0]}" ||
     die "the postgres user cannot read ${OFS_FILES[0]}: use a --workdir whose parents are world-searchable"
 
-  PGTMP=$(mktemp -d "$WORKDIR/pg.XXXXXX")
-  [[ ${#PGTMP} -le 80 ]] || die "socket directory path too long: $PGTMP (use a shorter --workdir)"
-  if [[ $EUID -eq 0 ]]; then chown postgres: "$PGTMP"; fi
-  chmod 700 "$PGTMP"
-
-  port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q . ; }
-  for _ in $(seq 1 20); do
-    if [[ $PG_PORT -ne 5432 ]] && ! port_busy "$PG_PORT"; then break; fi
-    PG_PORT=$(( PG_PORT + 1 ))
-  done
-  port_busy "$PG_PORT" && die "no free port near $PG_PORT"
-
-  log "PostgreSQL: initdb in $PGTMP/data ..."
-  as_pg timeout "$T_SHORT" "$PG_BIN/initdb" -D "$PGTMP/data" -U postgres -A trust -E UTF8 \
-    --locale=C --no-sync >"$LOGS/initdb.log" 2>&1 || { cat "$LOGS/initdb.log" >&2; die "initdb failed"; }
-
   # Bulk-load settings a careful DBA would use; durability is kept (fsync on).
-  if [[ $TINY == 1 ]]; then
-    SHARED_MB=128
-  else
-    SHARED_MB=$(( MEM_KB / 1024 / 4 )); [[ $SHARED_MB -le 8192 ]] || SHARED_MB=8192
-  fi
+  SHARED_MB=$(pg_shared_mb "$TINY" "$MEM_KB")
   PG_SETTINGS="shared_buffers=${SHARED_MB}MB maintenance_work_mem=1GB max_wal_size=8GB checkpoint_timeout=30min wal_level=minimal max_wal_senders=0 synchronous_commit=off fsync=on full_page_writes=on autovacuum=off"
-  {
-    echo "# skyshard bench_load.sh"
-    echo "port = $PG_PORT"
-    echo "listen_addresses = ''"
-    echo "unix_socket_directories = '$PGTMP'"
-    for kv in $PG_SETTINGS; do echo "${kv%%=*} = '${kv#*=}'"; done
-    echo "min_wal_size = '1GB'"
-    echo "log_min_messages = warning"
-  } >>"$PGTMP/data/postgresql.conf"
+  pg_start "$PG_PORT" "$PG_SETTINGS"
 
-  log "PostgreSQL: starting on socket $PGTMP port $PG_PORT (not the system cluster) ..."
-  PG_STARTED=1
-  as_pg timeout "$T_SHORT" "$PG_BIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 100 start \
-    >"$LOGS/pg_ctl.log" 2>&1 || { cat "$LOGS/pg_ctl.log" "$PGTMP/server.log" >&2; die "pg_ctl start failed"; }
-
-  pgq() { run_to "$T_SHORT" "$PSQL" -X -q -v ON_ERROR_STOP=1 -h "$PGTMP" -p "$PG_PORT" -U postgres -d postgres "$@"; }
-  PG_VERSION=$(pgq -At -c 'SHOW server_version' | cut -d' ' -f1)
-  pgq -c 'CREATE EXTENSION q3c' || die "CREATE EXTENSION q3c failed (is postgresql-15-q3c installed?)"
-
-  sqlstr() { printf "'%s'" "${1//\'/\'\'}"; }
-  # One session per table: BEGIN; CREATE TABLE; COPY every file (FREEZE: the table is new in
-  # this transaction, so with wal_level=minimal the data skips the WAL); COMMIT; then the
-  # index; then ANALYZE. The two sessions run in parallel, one per core.
-  write_copy_sql() {  # TABLE -> $PGTMP/copy-TABLE.sql
-    local t=$1 f
-    {
-      echo "BEGIN;"
-      python3 "$BENCH_DIR/pg_schema.py" "$CSV_DIR/manifest.yaml" --tables "$t" || return 1
-      while read -r f; do
-        echo "COPY \"$t\" FROM $(sqlstr "$f") WITH (FORMAT csv, HEADER true, FREEZE true);"
-      done < <(python3 "$BENCH_DIR/pg_schema.py" "$CSV_DIR/manifest.yaml" --files "$t")
-      echo "COMMIT;"
-    } >"$PGTMP/copy-$t.sql"
-  }
-  write_copy_sql Object || die "pg_schema.py failed for Object"
-  write_copy_sql ForcedSource || die "pg_schema.py failed for ForcedSource"
+  # One session per table (pg_session): the COPY script, the index, ANALYZE. The two sessions
+  # run in parallel, one per core.
+  pg_write_copy_sql "$CSV_DIR/manifest.yaml" Object || die "pg_schema.py failed for Object"
+  pg_write_copy_sql "$CSV_DIR/manifest.yaml" ForcedSource || die "pg_schema.py failed for ForcedSource"
   cp "$PGTMP/copy-Object.sql" "$PGTMP/copy-ForcedSource.sql" "$LOGS/"
-
-  pg_session() {  # TABLE INDEX_SQL -> $PGTMP/steps-TABLE
-    local t=$1 index_sql=$2 a b c d
-    local q=("$PSQL" -X -q -v ON_ERROR_STOP=1 -h "$PGTMP" -p "$PG_PORT" -U postgres -d postgres)
-    a=$(now)
-    run_to "$T_PG" "${q[@]}" -f "$PGTMP/copy-$t.sql" || { echo "COPY $t failed" >&2; return 1; }
-    b=$(now)
-    run_to "$T_PG" "${q[@]}" -c "$index_sql" || { echo "index on $t failed" >&2; return 1; }
-    c=$(now)
-    run_to "$T_PG" "${q[@]}" -c "ANALYZE \"$t\"" || { echo "ANALYZE $t failed" >&2; return 1; }
-    d=$(now)
-    echo "$(secs "$a" "$b") $(secs "$b" "$c") $(secs "$c" "$d") $(secs "$a" "$d")" >"$PGTMP/steps-$t"
-  }
 
   log "PostgreSQL: warm-up read of the Object and ForcedSource CSV files ($(hbytes "$OFS_CSV_BYTES")) ..."
   warm "${OFS_FILES[@]}"
@@ -406,9 +330,7 @@ if [[ $SKIP_PG == 0 ]]; then
   PG_ROWS=$(( PG_OBJ + PG_FS ))
   log "PostgreSQL: $PG_ROWS rows in $PG_SECS s = $(rate "$PG_ROWS" "$PG_SECS") rows/s (row counts verified)"
 
-  as_pg timeout "$T_SHORT" "$PG_BIN/pg_ctl" -D "$PGTMP/data" -m fast -w -t 100 stop >/dev/null 2>&1 ||
-    log "WARNING: pg_ctl stop failed; the trap stops it (immediate)"
-  as_pg test -f "$PGTMP/data/postmaster.pid" || PG_STARTED=0
+  pg_stop
   PG_DONE=1
 fi
 

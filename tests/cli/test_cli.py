@@ -5,7 +5,10 @@ skyshard), and the command's error behaviour (exit codes, messages).
 
 Usage: test_cli.py PATH/TO/skyshard
 """
+import csv
 import glob
+import io
+import math
 import json
 import os
 import shutil
@@ -122,6 +125,76 @@ class CliTest(unittest.TestCase):
         self.assertEqual(doc["success"], False)
         self.assertEqual((doc["line"], doc["column"]), (3, 1))
         self.assertIn("TOP", doc["error"])
+
+    def loaded(self):
+        """A data directory with the CSV release loaded once for the query tests."""
+        data = os.path.join(self.tmp, "data-query")
+        if not os.path.exists(data):
+            run("load", "--data", data, os.path.join(self.csv, "manifest.yaml"))
+        return data
+
+    def objects(self):
+        rows = []
+        for f in sorted(glob.glob(os.path.join(self.csv, "object-*.csv"))):
+            with open(f, newline="") as fh:
+                rows.extend(csv.DictReader(fh))
+        return rows
+
+    def test_parse_with_data_binds_names_and_suggests(self):
+        data = self.loaded()
+        ok = json.loads(run("parse", "--data", data,
+                            "SELECT objectId, coord_ra FROM dp02_dc2_catalogs.Object").stdout)
+        self.assertTrue(ok["success"])
+        self.assertEqual([c["name"] for c in ok["columns"]], ["objectId", "coord_ra"])
+        self.assertEqual([c["type"] for c in ok["columns"]], ["BIGINT", "DOUBLE PRECISION"])
+        bad = run("parse", "--data", data,
+                  "SELECT psfMag FROM dp02_dc2_catalogs.ForcedSource", check=False)
+        self.assertEqual(bad.returncode, 1)
+        doc = json.loads(bad.stdout)
+        self.assertEqual((doc["line"], doc["column"]), (1, 8))
+        self.assertIn("did you mean psfFlux", doc["error"])
+
+    def test_query_cone_matches_brute_force_over_the_files(self):
+        data = self.loaded()
+        ra0, dec0, r = 60.0, -35.0, 10.0
+        def sep(ra, dec):
+            a, b, c, d = map(math.radians, (ra, dec, ra0, dec0))
+            h = math.sin((b - d) / 2) ** 2 + math.cos(b) * math.cos(d) * math.sin((a - c) / 2) ** 2
+            return math.degrees(2 * math.asin(min(1.0, math.sqrt(h))))
+        expected = sorted(int(o["objectId"]) for o in self.objects()
+                          if o["coord_ra"] and sep(float(o["coord_ra"]), float(o["coord_dec"])) <= r)
+        q = ("SELECT objectId FROM dp02_dc2_catalogs.Object WHERE CONTAINS(POINT('ICRS', coord_ra, "
+             f"coord_dec), CIRCLE('ICRS', {ra0}, {dec0}, {r})) = 1 ORDER BY objectId")
+        self.assertGreater(len(expected), 5)  # a cone that holds rows proves something
+        got = [int(line) for line in run("query", "--data", data, q).stdout.split()[1:]]
+        self.assertEqual(got, expected)
+        plan = run("query", "--data", data, "--explain", q).stdout
+        self.assertIn("ranges=", plan)
+
+    def test_query_upload_joins_a_csv_file(self):
+        data = self.loaded()
+        objs = self.objects()[:5]
+        upload = os.path.join(self.tmp, "ids.csv")
+        with open(upload, "w") as fh:
+            fh.write("id,label\n")
+            for i, o in enumerate(objs):
+                fh.write(f"{o['objectId']},\"obj, {i}\"\n")
+        q = ("SELECT u.label, o.objectId FROM TAP_UPLOAD.ids AS u JOIN dp02_dc2_catalogs.Object AS o "
+             "ON o.objectId = u.id ORDER BY u.label")
+        out = run("query", "--data", data, "--upload", "ids=" + upload, q).stdout
+        rows = list(csv.reader(io.StringIO(out)))
+        self.assertEqual(rows[0], ["label", "objectId"])
+        self.assertEqual(rows[1:], [[f"obj, {i}", o["objectId"]] for i, o in enumerate(objs)])
+        bad = run("query", "--data", data, "--upload", "ids", q, check=False)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("NAME=FILE", bad.stderr)
+
+    def test_query_errors_say_where(self):
+        data = self.loaded()
+        p = run("query", "--data", data, "SELECT nope FROM dp02_dc2_catalogs.Object", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("line 1, column 8", p.stderr)
+        self.assertIn("no column nope", p.stderr)
 
     def test_usage_errors_exit_2_with_a_hint(self):
         for args in (["load"], ["load", "--data"], ["releases"], ["frobnicate"],

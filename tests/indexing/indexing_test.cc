@@ -497,6 +497,20 @@ TEST(CircleTest, RandomCentresAndRadii) {
 TEST(CircleTest, LargeRadiiUpToWholeSky) {
   for (double r : {90.0, 120.0, 179.9, 179.999999}) CheckCircle({10, 20}, r);
   CheckCircle({0, 90}, 150.0);
+  // Discs beyond a hemisphere whose antipode is a HEALPix base-pixel vertex (0, 0): rows a few
+  // degrees from the antipode are inside and were once missed by the cover.
+  for (double r : {100.0, 150.0, 170.0, 179.9}) {
+    auto region = MakeCircle(180, 0, r);
+    ASSERT_TRUE(region.ok());
+    const auto cover = (*region)->Cover();
+    for (int i = 0; i < 2000; ++i) {
+      const Sky p = RandomInDisc({0, 0}, 15.0);
+      if ((*region)->Contains(p.ra, p.dec)) {
+        EXPECT_TRUE(InCover(cover, HealpixIndex29(p.ra, p.dec)))
+            << "CIRCLE(180 0 " << r << ") misses (" << p.ra << ", " << p.dec << ")";
+      }
+    }
+  }
   for (double r : {180.0, 250.0}) {
     auto region = MakeCircle(10, 20, r);
     ASSERT_TRUE(region.ok());

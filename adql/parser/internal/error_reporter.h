@@ -13,10 +13,15 @@
 #include <string_view>
 
 #include "ADQLParser.h"
+#include "adql/parser/error_format.h"
 #include "adql/parser/parser.h"
 #include "antlr4-runtime.h"
 
 namespace skyshard::adql::internal {
+
+// The located-error format is shared with the binder (adql/parser/error_format.h).
+using adql::ErrorSite;
+using adql::FormatError;
 
 // The first syntax error of a parse: the offending token (owned by the token stream) and what
 // the parser would have accepted there (empty when ANTLR cannot tell precisely).
@@ -47,21 +52,8 @@ class FirstErrorStrategy : public antlr4::DefaultErrorStrategy {
   RecordedError* record_;
 };
 
-// Where an error is: 1-based line, 0-based column in code points, caret width in code points.
-struct ErrorSite {
-  size_t line = 1;
-  size_t column0 = 0;
-  size_t width = 1;
-};
-
 // The site of a token; for EOF, just after the last real token (or 1:1 in an empty query).
 ErrorSite SiteOf(const antlr4::Token* token, antlr4::TokenStream* tokens);
-
-// "line L, column C: <message>[, expected <expected>][; <hint>]\n<source line>\n<caret>",
-// and fills `info` (line, column, message, expected, hint) when it is not null.
-std::string FormatError(std::string_view source, const ErrorSite& site, const std::string& message,
-                        const std::string& expected, const std::string& hint,
-                        SyntaxErrorInfo* info);
 
 // A readable list of the tokens in `expected` ("FROM, ',' or AS"; "an expression"), empty when
 // `expected` is empty.

@@ -1,0 +1,574 @@
+// Executor tests over a real store: the storage tests' small release (tests/storage/
+// test_release.h) loaded with LoadRelease, read through every access path, in parallel
+// fragments (Gather) and with cancellation; answers computed here from the source rows.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "../storage/test_release.h"
+#include "exec_test_util.h"
+#include "indexing/healpix_index.h"
+#include "storage/bulk_loader.h"
+#include "storage/data_dir.h"
+#include "storage/store.h"
+
+namespace skyshard::adql::testing {
+namespace {
+
+using VT = ValueType;
+using skyshard::testing::MakeTestRelease;
+using skyshard::testing::TempDir;
+using skyshard::testing::TestRelease;
+
+class ExecStoreTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    src_dir_ = new std::string(TempDir("exec-src"));
+    data_dir_ = new std::string(TempDir("exec-data"));
+    release_ = new TestRelease(MakeTestRelease(*src_dir_, 20000, 3, 17, 2));
+    LoadOptions o;
+    o.data_dir = *data_dir_;
+    o.manifest_path = release_->manifest;
+    o.memory_bytes = 64ull << 20;
+    o.child_key_index = true;
+    auto report = LoadRelease(o, nullptr);
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    auto dir = DataDir::Open(*data_dir_, false);
+    ASSERT_TRUE(dir.ok());
+    auto info = (*dir)->Find("testrel");
+    ASSERT_TRUE(info.ok());
+    auto store = Store::OpenReadOnly(info->directory);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = store->release();
+    auto catalog = QueryCatalog::FromStore(store_->catalog());
+    ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
+    catalog_ = new QueryCatalog(std::move(catalog).value());
+  }
+  static void TearDownTestSuite() {
+    delete catalog_;
+    delete store_;
+    std::filesystem::remove_all(*src_dir_);
+    std::filesystem::remove_all(*data_dir_);
+    delete release_;
+    delete src_dir_;
+    delete data_dir_;
+  }
+
+  static const QueryTable* Table(const std::string& name) {
+    const QueryTable* t = catalog_->Find("", false, name, false);
+    EXPECT_NE(t, nullptr) << name;
+    return t;
+  }
+  // Scan of Obj: objectId, ra, dec, mag.
+  static std::unique_ptr<plan::Scan> ObjScan() {
+    auto s = std::make_unique<plan::Scan>();
+    s->table = Table("Obj");
+    const auto& cols = s->table->def.columns;
+    for (const char* n : {"objectId", "ra", "dec", "mag"}) {
+      const int c = s->table->def.ColumnIndex(n);
+      s->columns.push_back(c);
+      plan::OutputColumn o = Out(n, ValueTypeOf(cols[static_cast<size_t>(c)].type.type));
+      o.storage_type = cols[static_cast<size_t>(c)].type;
+      s->schema.push_back(o);
+    }
+    return s;
+  }
+  // Scan of Src: srcId, objectId, band, flux.
+  static std::unique_ptr<plan::Scan> SrcScan() {
+    auto s = std::make_unique<plan::Scan>();
+    s->table = Table("Src");
+    const auto& cols = s->table->def.columns;
+    for (const char* n : {"srcId", "objectId", "band", "flux"}) {
+      const int c = s->table->def.ColumnIndex(n);
+      s->columns.push_back(c);
+      plan::OutputColumn o = Out(n, ValueTypeOf(cols[static_cast<size_t>(c)].type.type));
+      o.storage_type = cols[static_cast<size_t>(c)].type;
+      s->schema.push_back(o);
+    }
+    return s;
+  }
+
+  static Result<std::vector<std::vector<std::string>>> Run(const plan::PlanNode& p,
+                                                           ExecOptions o = {},
+                                                           ExecStats* stats = nullptr) {
+    CollectSink sink;
+    SKY_RETURN_IF_ERROR(Execute(p, store_, &sink, o, stats));
+    return sink.rows;
+  }
+  static std::set<int64_t> Ids(const std::vector<std::vector<std::string>>& rows) {
+    std::set<int64_t> ids;
+    for (const auto& r : rows) ids.insert(std::stoll(r[0]));
+    return ids;
+  }
+
+  static std::string* src_dir_;
+  static std::string* data_dir_;
+  static TestRelease* release_;
+  static Store* store_;
+  static QueryCatalog* catalog_;
+};
+
+std::string* ExecStoreTest::src_dir_ = nullptr;
+std::string* ExecStoreTest::data_dir_ = nullptr;
+TestRelease* ExecStoreTest::release_ = nullptr;
+Store* ExecStoreTest::store_ = nullptr;
+QueryCatalog* ExecStoreTest::catalog_ = nullptr;
+
+ExprPtr ContainsCircle(double ra, double dec, double r) {
+  auto point = Call("POINT", Args(Col(1, VT::kDouble), Col(2, VT::kDouble)));
+  auto circle = Call("CIRCLE", Args(Dbl(ra), Dbl(dec), Dbl(r)));
+  return Cmp(Op::kEqual, Call("CONTAINS", Args(std::move(point), std::move(circle))),
+             Int(1, VT::kInteger));
+}
+
+PlanPtr GatherOf(PlanPtr fragment, plan::Gather::Merge merge, int partitions) {
+  auto g = std::make_unique<plan::Gather>();
+  g->schema = fragment->schema;
+  g->merge = merge;
+  g->partitions = partitions;
+  g->children.push_back(std::move(fragment));
+  return g;
+}
+
+TEST_F(ExecStoreTest, ConeSearchRangeReadMatchesBruteForce) {
+  for (auto [ra, dec, r] :
+       {std::tuple{10.0, 20.0, 0.003}, std::tuple{0.0, 0.0, 2.0}, std::tuple{359.99, 45.0, 1.0},
+        std::tuple{0.0, 90.0, 5.0}, std::tuple{123.0, -40.0, 10.0}}) {
+    std::set<int64_t> expected;
+    for (const auto& o : release_->objects) {
+      if (AngularDistanceDeg(o.ra, o.dec, ra, dec) <= r) expected.insert(o.id);
+    }
+    auto region = MakeCircle(ra, dec, r);
+    ASSERT_TRUE(region.ok());
+    auto scan = ObjScan();
+    scan->access.kind = plan::ScanAccess::Kind::kRanges;
+    scan->access.ranges = (*region)->Cover();
+    scan->filter = ContainsCircle(ra, dec, r);
+    ExecStats stats;
+    auto rows = Run(*scan, {}, &stats);
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    EXPECT_EQ(Ids(*rows), expected) << ra << " " << dec << " " << r;
+    EXPECT_LT(stats.rows_read, 20000) << "a cone must not read the whole table";
+    // The same cone as a full scan with a filter, and as parallel range partitions.
+    auto full = ObjScan();
+    full->filter = ContainsCircle(ra, dec, r);
+    auto rows_full = Run(*full);
+    ASSERT_TRUE(rows_full.ok());
+    EXPECT_EQ(Ids(*rows_full), expected);
+    auto parallel = GatherOf(scan->Clone(), plan::Gather::Merge::kConcat, 3);
+    ExecOptions o;
+    o.threads = 2;
+    auto rows_par = Run(*parallel, o);
+    ASSERT_TRUE(rows_par.ok());
+    EXPECT_EQ(Ids(*rows_par), expected);
+    EXPECT_EQ(rows_par->size(), expected.size());
+  }
+}
+
+TEST_F(ExecStoreTest, ParallelFullScanConcatOrderedAggregate) {
+  std::set<int64_t> all;
+  for (const auto& o : release_->objects) all.insert(o.id);
+  ExecOptions o;
+  o.threads = 2;
+  o.batch_rows = 1000;
+  // Concat: every row once.
+  auto concat = GatherOf(ObjScan(), plan::Gather::Merge::kConcat, 5);
+  auto rows = Run(*concat, o);
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->size(), all.size());
+  EXPECT_EQ(Ids(*rows), all);
+
+  // Ordered: each partition sorted by objectId, merged in order.
+  auto sort = std::make_unique<plan::Sort>();
+  sort->schema = ObjScan()->schema;
+  sort->keys.push_back({Col(0, VT::kBigInt), false});
+  sort->children.push_back(ObjScan());
+  auto ordered = GatherOf(std::move(sort), plan::Gather::Merge::kOrdered, 4);
+  ordered->As<plan::Gather>().keys.push_back({Col(0, VT::kBigInt), false});
+  rows = Run(*ordered, o);
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  std::vector<int64_t> got;
+  for (const auto& r : *rows) got.push_back(std::stoll(r[0]));
+  EXPECT_EQ(got, std::vector<int64_t>(all.begin(), all.end()));
+
+  // Aggregate: COUNT(*), SUM(objectId % 1000), MIN(ra), MAX(dec), COUNT(mag) per band of ra.
+  auto make_aggregate = [] {
+    auto a = std::make_unique<plan::Aggregate>();
+    a->groups.push_back(
+        Cast(Bin(Op::kDivide, Col(1, VT::kDouble), Int(90), VT::kDouble), VT::kInteger));
+    auto agg = [](plan::AggregateFunction f, ExprPtr arg, VT t) {
+      plan::AggregateCall c;
+      c.function = f;
+      c.argument = std::move(arg);
+      c.type = t;
+      return c;
+    };
+    a->aggregates.push_back(agg(plan::AggregateFunction::kCountStar, nullptr, VT::kBigInt));
+    a->aggregates.push_back(agg(plan::AggregateFunction::kMin, Col(1, VT::kDouble), VT::kDouble));
+    a->aggregates.push_back(agg(plan::AggregateFunction::kMax, Col(2, VT::kDouble), VT::kDouble));
+    a->aggregates.push_back(agg(plan::AggregateFunction::kCount, Col(3, VT::kReal), VT::kBigInt));
+    auto distinct = agg(plan::AggregateFunction::kCount, Col(0, VT::kBigInt), VT::kBigInt);
+    distinct.distinct = true;
+    a->aggregates.push_back(std::move(distinct));
+    a->schema = {Out("q", VT::kInteger),      Out("n", VT::kBigInt),     Out("min_ra", VT::kDouble),
+                 Out("max_dec", VT::kDouble), Out("n_mag", VT::kBigInt), Out("n_ids", VT::kBigInt)};
+    a->children.push_back(ObjScan());
+    return a;
+  };
+  auto serial = Run(*make_aggregate(), o);
+  ASSERT_TRUE(serial.ok()) << serial.status().ToString();
+  auto parallel = GatherOf(make_aggregate(), plan::Gather::Merge::kAggregate, 6);
+  auto par = Run(*parallel, o);
+  ASSERT_TRUE(par.ok()) << par.status().ToString();
+  auto sorted = [](std::vector<std::vector<std::string>> r) {
+    std::sort(r.begin(), r.end());
+    return r;
+  };
+  EXPECT_EQ(sorted(*par), sorted(*serial));
+  int64_t total = 0;
+  for (const auto& r : *par) total += std::stoll(r[1]);
+  EXPECT_EQ(total, 20000);
+  for (const auto& r : *par) EXPECT_EQ(r[1], r[5]);  // ids are distinct
+}
+
+TEST_F(ExecStoreTest, KeyLookupsAndChildren) {
+  const auto& objs = release_->objects;
+  auto scan = ObjScan();
+  scan->access.kind = plan::ScanAccess::Kind::kPrimaryKeys;
+  scan->access.keys = {objs[5].id, objs[100].id, 42};
+  std::sort(scan->access.keys.begin(), scan->access.keys.end());
+  auto rows = Run(*scan);
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(Ids(*rows), (std::set<int64_t>{objs[5].id, objs[100].id}));
+
+  auto src = SrcScan();
+  src->access.kind = plan::ScanAccess::Kind::kChildrenOf;
+  src->access.keys = {objs[7].id, objs[300].id};
+  std::sort(src->access.keys.begin(), src->access.keys.end());
+  std::set<int64_t> expected;
+  for (const auto& s : release_->sources) {
+    if (s.object_id == objs[7].id || s.object_id == objs[300].id) expected.insert(s.id);
+  }
+  rows = Run(*src);
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(Ids(*rows), expected);
+
+  auto empty = ObjScan();
+  empty->access.kind = plan::ScanAccess::Kind::kEmpty;
+  rows = Run(*empty);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_TRUE(rows->empty());
+}
+
+TEST_F(ExecStoreTest, HashJoinSourcesToObjects) {
+  // Src JOIN Obj ON Src.objectId = Obj.objectId WHERE flux > 500: srcId, Obj.ra
+  auto join = std::make_unique<plan::Join>();
+  join->type = plan::JoinType::kInner;
+  auto left = FilterOf(SrcScan(), Cmp(Op::kGreater, Col(3, VT::kDouble), Int(500)));
+  auto right = ObjScan();
+  join->schema = left->schema;
+  join->schema.insert(join->schema.end(), right->schema.begin(), right->schema.end());
+  join->condition = Cmp(Op::kEqual, Col(1, VT::kBigInt), Col(4, VT::kBigInt));
+  join->left_keys.push_back(Col(1, VT::kBigInt));
+  join->right_keys.push_back(Col(0, VT::kBigInt));
+  join->children.push_back(std::move(left));
+  join->children.push_back(std::move(right));
+  auto project = ProjectOf(std::move(join), Args(Col(0, VT::kBigInt), Col(5, VT::kDouble)));
+  std::map<int64_t, double> ra_of;
+  for (const auto& o : release_->objects) ra_of[o.id] = o.ra;
+  std::set<std::vector<std::string>> expected;
+  for (const auto& s : release_->sources) {
+    if (s.flux > 500) expected.insert({std::to_string(s.id), D(ra_of[s.object_id])});
+  }
+  auto rows = Run(*project);
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->size(), expected.size());
+  EXPECT_EQ(std::set<std::vector<std::string>>(rows->begin(), rows->end()), expected);
+}
+
+// A sink that takes its time, so that a query is still running when it is cancelled.
+class SlowSink final : public RowSink {
+ public:
+  Status Begin(const std::vector<plan::OutputColumn>&) override { return Status::OK(); }
+  Status Write(const ColumnBatch& batch) override {
+    rows += batch.num_rows;
+    ++writes;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    return Status::OK();
+  }
+  size_t rows = 0;
+  int writes = 0;
+};
+
+TEST_F(ExecStoreTest, CancellationStopsParallelScanPromptly) {
+  for (bool parallel : {false, true}) {
+    std::atomic<bool> cancel{false};
+    ExecOptions o;
+    o.cancel = &cancel;
+    o.threads = 2;
+    o.batch_rows = 64;
+    PlanPtr p = ObjScan();
+    if (parallel) p = GatherOf(std::move(p), plan::Gather::Merge::kConcat, 4);
+    SlowSink sink;
+    std::thread canceller([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      cancel.store(true);
+    });
+    const auto start = std::chrono::steady_clock::now();
+    Status s = Execute(*p, store_, &sink, o);
+    const auto took = std::chrono::steady_clock::now() - start;
+    canceller.join();
+    EXPECT_EQ(s.code(), StatusCode::kCancelled) << s.ToString();
+    EXPECT_GT(sink.rows, 0u);
+    EXPECT_LT(sink.rows, 20000u);
+    EXPECT_LT(took, std::chrono::milliseconds(1000));
+  }
+  // A deadline in the middle of a parallel aggregate.
+  ExecOptions o;
+  o.threads = 2;
+  o.batch_rows = 16;
+  o.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(5);
+  auto a = std::make_unique<plan::Aggregate>();
+  plan::AggregateCall c;
+  c.function = plan::AggregateFunction::kCountStar;
+  a->aggregates.push_back(std::move(c));
+  a->schema = {Out("n", VT::kBigInt)};
+  // A slow fragment: a correlated-free but expensive filter over every row.
+  auto scan = ObjScan();
+  a->children.push_back(std::move(scan));
+  auto g = GatherOf(std::move(a), plan::Gather::Merge::kAggregate, 8);
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CollectSink sink;
+  EXPECT_EQ(Execute(*g, store_, &sink, o).code(), StatusCode::kCancelled);
+}
+
+TEST_F(ExecStoreTest, StreamsInFlatMemoryAndStopsAtMaxRows) {
+  // A full scan under a 1 MB budget: nothing is held, so it runs; the first rows reach the
+  // sink long before the last are read.
+  ExecOptions o;
+  o.memory_limit_bytes = 1 << 20;
+  o.batch_rows = 500;
+  CollectSink sink;
+  ExecStats stats;
+  ASSERT_TRUE(
+      Execute(*GatherOf(ObjScan(), plan::Gather::Merge::kConcat, 4), store_, &sink, o, &stats)
+          .ok());
+  EXPECT_EQ(sink.rows.size(), 20000u);
+  EXPECT_GE(sink.writes, 40);
+  EXPECT_EQ(stats.rows_read, 20000);
+  // max_rows: 10 rows, overflow, and the scan stops early.
+  o.max_rows = 10;
+  CollectSink sink2;
+  ExecStats stats2;
+  ASSERT_TRUE(Execute(*ObjScan(), store_, &sink2, o, &stats2).ok());
+  EXPECT_EQ(sink2.rows.size(), 10u);
+  EXPECT_TRUE(stats2.overflow);
+  EXPECT_LE(stats2.rows_read, 1000);
+  // A sort of everything does not fit in 256 KB.
+  auto sort = std::make_unique<plan::Sort>();
+  sort->schema = ObjScan()->schema;
+  sort->keys.push_back({Col(1, VT::kDouble), false});
+  sort->children.push_back(ObjScan());
+  CollectSink sink3;
+  ExecOptions small;
+  small.memory_limit_bytes = 256 << 10;
+  Status s = Execute(*sort, store_, &sink3, small);
+  EXPECT_EQ(s.code(), StatusCode::kLimitExceeded) << s.ToString();
+  // ... but its top 5 does (top-k holds about 2 * 5 + a batch of rows).
+  sort->limit = 5;
+  small.batch_rows = 500;
+  CollectSink sink4;
+  ASSERT_TRUE(Execute(*sort, store_, &sink4, small).ok());
+  ASSERT_EQ(sink4.rows.size(), 5u);
+  std::vector<double> ras;
+  for (const auto& ob : release_->objects) ras.push_back(ob.ra);
+  std::sort(ras.begin(), ras.end());
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(sink4.rows[i][1], D(ras[i]));
+}
+
+}  // namespace
+}  // namespace skyshard::adql::testing
+
+namespace skyshard::adql::testing {
+namespace {
+
+// Rows per second and cone latencies over a larger release. Not a timed test: run by hand with
+// --gtest_also_run_disabled_tests --gtest_filter='*Perf*' (EXEC_PERF_OBJECTS=N to resize).
+class NullSink final : public RowSink {
+ public:
+  Status Begin(const std::vector<plan::OutputColumn>&) override { return Status::OK(); }
+  Status Write(const ColumnBatch& batch) override {
+    rows += batch.num_rows;
+    return Status::OK();
+  }
+  size_t rows = 0;
+};
+
+TEST(ExecPerf, DISABLED_ScanAndCone) {
+  const char* env = std::getenv("EXEC_PERF_OBJECTS");
+  const int n = env != nullptr ? std::atoi(env) : 1000000;
+  const std::string src = TempDir("perf-src"), data = TempDir("perf-data");
+  auto rel = MakeTestRelease(src, n, 0, 5, 4);
+  LoadOptions o;
+  o.data_dir = data;
+  o.manifest_path = rel.manifest;
+  ASSERT_TRUE(LoadRelease(o, nullptr).ok());
+  auto dir = DataDir::Open(data, false);
+  auto store = Store::OpenReadOnly((*dir)->Find("testrel")->directory);
+  ASSERT_TRUE(store.ok());
+  auto catalog = QueryCatalog::FromStore((*store)->catalog());
+  const QueryTable* obj = catalog->Find("", false, "Obj", false);
+  auto scan = [&] {
+    auto s = std::make_unique<plan::Scan>();
+    s->table = obj;
+    for (const char* c : {"objectId", "ra", "dec", "mag"}) {
+      const int i = obj->def.ColumnIndex(c);
+      s->columns.push_back(i);
+      plan::OutputColumn out =
+          Out(c, ValueTypeOf(obj->def.columns[static_cast<size_t>(i)].type.type));
+      out.storage_type = obj->def.columns[static_cast<size_t>(i)].type;
+      s->schema.push_back(out);
+    }
+    return s;
+  };
+  auto seconds = [](auto start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  // The store alone: Store::Scan of the same four columns, no executor.
+  {
+    const auto start = std::chrono::steady_clock::now();
+    auto it = (*store)->Scan(obj->def, scan()->columns, {});
+    ASSERT_TRUE(it.ok());
+    ColumnBatch b;
+    size_t rows = 0;
+    while (true) {
+      auto got = (*it)->Next(&b, 4096);
+      ASSERT_TRUE(got.ok());
+      if (*got == 0) break;
+      rows += *got;
+    }
+    const double t = seconds(start);
+    std::printf("Store::Scan alone, 1 thread: %.3f s, %.1f M rows/s\n", t, rows / t / 1e6);
+  }
+  // COUNT(*) WHERE mag < 20, in parallel partial aggregates.
+  for (int threads : {1, 2}) {
+    auto a = std::make_unique<plan::Aggregate>();
+    plan::AggregateCall c;
+    c.function = plan::AggregateFunction::kCountStar;
+    a->aggregates.push_back(std::move(c));
+    a->schema = {Out("n", VT::kBigInt)};
+    auto s = scan();
+    s->filter = Cmp(Op::kLess, Col(3, VT::kReal), Int(20));
+    a->children.push_back(std::move(s));
+    auto g = GatherOf(std::move(a), plan::Gather::Merge::kAggregate, threads);
+    ExecOptions eo;
+    eo.threads = threads;
+    CollectSink sink;
+    const auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(Execute(*g, store->get(), &sink, eo).ok());
+    const double t = seconds(start);
+    std::printf("COUNT(*) WHERE mag < 20, %d thread(s): %.3f s, %.1f M rows/s\n", threads, t,
+                n / t / 1e6);
+  }
+  // SELECT objectId, ra, dec streamed to a null sink.
+  {
+    ExecOptions eo;
+    eo.threads = 2;
+    NullSink sink;
+    auto g = GatherOf(
+        ProjectOf(scan(), Args(Col(0, VT::kBigInt), Col(1, VT::kDouble), Col(2, VT::kDouble))),
+        plan::Gather::Merge::kConcat, 2);
+    const auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(Execute(*g, store->get(), &sink, eo).ok());
+    const double t = seconds(start);
+    std::printf("SELECT 3 columns, streamed, 2 threads: %.3f s, %.1f M rows/s\n", t,
+                static_cast<double>(sink.rows) / t / 1e6);
+  }
+  // Cones of 1 arcmin at random positions (the cover computed as the planner would).
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<double> latencies;
+  size_t found = 0;
+  for (int q = 0; q < 2000; ++q) {
+    const double ra = 360 * u(rng), dec = std::asin(2 * u(rng) - 1) * 180 / M_PI;
+    const auto start = std::chrono::steady_clock::now();
+    auto region = MakeCircle(ra, dec, 1.0 / 60);
+    auto s = scan();
+    s->access.kind = plan::ScanAccess::Kind::kRanges;
+    s->access.ranges = (*region)->Cover();
+    s->filter = ContainsCircle(ra, dec, 1.0 / 60);
+    NullSink sink;
+    ASSERT_TRUE(Execute(*s, store->get(), &sink, ExecOptions{}).ok());
+    latencies.push_back(seconds(start) * 1e3);
+    found += sink.rows;
+  }
+  std::sort(latencies.begin(), latencies.end());
+  std::printf("cone 1 arcmin: p50 %.3f ms, p99 %.3f ms (%zu rows in 2000 cones)\n",
+              latencies[latencies.size() / 2], latencies[latencies.size() * 99 / 100], found);
+  std::filesystem::remove_all(src);
+  std::filesystem::remove_all(data);
+}
+
+}  // namespace
+}  // namespace skyshard::adql::testing
+
+namespace skyshard::adql::testing {
+namespace {
+
+// The executor's own cost per row, without the store: a filter and an aggregate over an
+// in-memory table (run by hand, as ExecPerf above).
+TEST(ExecPerf, DISABLED_InMemoryFilterAggregate) {
+  TableBuilder t("m", {{"id", VT::kBigInt}, {"x", VT::kDouble}, {"g", VT::kInteger}});
+  const char* env = std::getenv("EXEC_PERF_ROWS");
+  const int n = env != nullptr ? std::atoi(env) : 4000000;
+  for (int i = 0; i < n; ++i) {
+    if (i % 4096 == 0) t.NewBatch();
+    t.Add({Value::Int(i), Value::Double(static_cast<double>((int64_t{i} * 7919) % 1000) / 10.0),
+           Value::Int(i % 8, VT::kInteger)});
+  }
+  auto run = [&](PlanPtr p, const char* what) {
+    CollectSink sink;
+    const auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(Execute(*p, nullptr, &sink, ExecOptions{}).ok());
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("%s: %.3f s, %.1f M rows/s\n", what, s, n / s / 1e6);
+  };
+  auto count = [] {
+    std::vector<plan::AggregateCall> calls;
+    plan::AggregateCall c;
+    c.function = plan::AggregateFunction::kCountStar;
+    calls.push_back(std::move(c));
+    return calls;
+  };
+  {
+    auto a = std::make_unique<plan::Aggregate>();
+    a->aggregates = count();
+    a->schema = {Out("n", VT::kBigInt)};
+    a->children.push_back(
+        FilterOf(ScanOf(t.table.get(), t.types), Cmp(Op::kLess, Col(1, VT::kDouble), Int(50))));
+    run(std::move(a), "in memory: COUNT(*) WHERE x < 50");
+  }
+  {
+    auto a = std::make_unique<plan::Aggregate>();
+    a->groups.push_back(Col(2, VT::kInteger));
+    plan::AggregateCall avg;
+    avg.function = plan::AggregateFunction::kAvg;
+    avg.argument = Col(1, VT::kDouble);
+    avg.type = VT::kDouble;
+    a->aggregates = count();
+    a->aggregates.push_back(std::move(avg));
+    a->schema = {Out("g", VT::kInteger), Out("n", VT::kBigInt), Out("avg", VT::kDouble)};
+    a->children.push_back(ScanOf(t.table.get(), t.types));
+    run(std::move(a), "in memory: GROUP BY g, COUNT(*), AVG(x)");
+  }
+}
+
+}  // namespace
+}  // namespace skyshard::adql::testing
