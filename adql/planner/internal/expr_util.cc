@@ -250,4 +250,73 @@ bool IsTrueConstant(const Expr& e) {
          e.value.int_value != 0;
 }
 
+namespace {
+
+using plan::Op;
+
+// Comparison operator seen from the other side: `c < x` is `x > c`.
+Op Flip(Op op) {
+  switch (op) {
+    case Op::kLess:
+      return Op::kGreater;
+    case Op::kLessEqual:
+      return Op::kGreaterEqual;
+    case Op::kGreater:
+      return Op::kLess;
+    case Op::kGreaterEqual:
+      return Op::kLessEqual;
+    default:
+      return op;
+  }
+}
+
+bool Holds(double v, Op op, double c) {
+  switch (op) {
+    case Op::kEqual:
+      return v == c;
+    case Op::kNotEqual:
+      return v != c;
+    case Op::kLess:
+      return v < c;
+    case Op::kLessEqual:
+      return v <= c;
+    case Op::kGreater:
+      return v > c;
+    case Op::kGreaterEqual:
+      return v >= c;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+std::optional<BoundingCall> AsBoundingCall(const Expr& e) {
+  if (e.kind == ExprKind::kFunction) {
+    // A 0/1 predicate standing as a condition: true only for 1.
+    if (!IsIntegerType(e.type)) return std::nullopt;
+    return BoundingCall{&e, false, plan::Op::kNone, nullptr};
+  }
+  if (e.kind != ExprKind::kComparison) return std::nullopt;
+  const Expr* x = e.args[0].get();
+  const Expr* c = e.args[1].get();
+  Op op = e.op;
+  if (x->kind == ExprKind::kConstant) {
+    std::swap(x, c);
+    op = Flip(op);
+  }
+  if (c->kind != ExprKind::kConstant || x->kind != ExprKind::kFunction) return std::nullopt;
+  if (IsCall(*x, "DISTANCE") || IsCall(*x, "scisql_angSep")) {
+    return BoundingCall{x, true, op, c};
+  }
+  std::optional<double> v = NumericConstant(*c);
+  if (!v.has_value() && c->value.type == ValueType::kBoolean && !c->value.is_null) {
+    v = static_cast<double>(c->value.int_value);
+  }
+  // The predicate's values are 1, 0 and NULL: it bounds the position when 1 passes the
+  // comparison and 0 does not.
+  if (!v.has_value() || !Holds(1, op, *v) || Holds(0, op, *v)) return std::nullopt;
+  return BoundingCall{x, false, plan::Op::kNone, nullptr};
+}
+
 }  // namespace skyshard::adql::planner

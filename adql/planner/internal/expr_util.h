@@ -83,4 +83,18 @@ bool IsTrueConstant(const Expr& e);
 // True for SMALLINT, INTEGER and BIGINT.
 bool IsIntegerType(ValueType t);
 
+// A condition that may bound a position, as the spatial rules (spatial_pushdown.cc,
+// spatial_join.cc) read it: either a separation function (DISTANCE, scisql_angSep) compared with
+// a constant, written `call op constant` (`5 > DISTANCE(...)` is read `DISTANCE(...) < 5`), or a
+// 0/1 predicate (CONTAINS, INTERSECTS, scisql_s2PtIn*) that the condition requires to be 1
+// (`= 1`, `1 =`, `<> 0`, `> 0`, or standing alone). Which calls actually bound a position is
+// each rule's business; this only takes the comparison apart.
+struct BoundingCall {
+  const Expr* call = nullptr;      // the function call
+  bool separation = false;         // true: `call op *constant` bounds the separation
+  plan::Op op = plan::Op::kNone;   // with `separation`
+  const Expr* constant = nullptr;  // with `separation`
+};
+std::optional<BoundingCall> AsBoundingCall(const Expr& e);
+
 }  // namespace skyshard::adql::planner

@@ -176,40 +176,6 @@ std::optional<SpatialJoinKeys> Pair(const Position& a, const Position& b, double
   return k;
 }
 
-Op Flip(Op op) {
-  switch (op) {
-    case Op::kLess:
-      return Op::kGreater;
-    case Op::kLessEqual:
-      return Op::kGreaterEqual;
-    case Op::kGreater:
-      return Op::kLess;
-    case Op::kGreaterEqual:
-      return Op::kLessEqual;
-    default:
-      return op;
-  }
-}
-
-bool Holds(double v, Op op, double c) {
-  switch (op) {
-    case Op::kEqual:
-      return v == c;
-    case Op::kNotEqual:
-      return v != c;
-    case Op::kLess:
-      return v < c;
-    case Op::kLessEqual:
-      return v <= c;
-    case Op::kGreater:
-      return v > c;
-    case Op::kGreaterEqual:
-      return v >= c;
-    default:
-      return false;
-  }
-}
-
 // `distance op limit` with distance a DISTANCE / scisql_angSep call.
 std::optional<SpatialJoinKeys> DistanceKeys(const Expr& d, Op op, const Expr& limit,
                                             int left_width) {
@@ -361,32 +327,10 @@ void Visit(PlanPtr* slot) {
 }  // namespace
 
 std::optional<SpatialJoinKeys> SpatialKeysOf(const Expr& e, int left_width) {
-  switch (e.kind) {
-    case ExprKind::kFunction:
-      if (IsIntegerType(e.type)) return PredicateKeys(e, left_width);
-      return std::nullopt;
-    case ExprKind::kComparison: {
-      const Expr* x = e.args[0].get();
-      const Expr* c = e.args[1].get();
-      Op op = e.op;
-      if (x->kind == ExprKind::kConstant) {
-        std::swap(x, c);
-        op = Flip(op);
-      }
-      if (c->kind != ExprKind::kConstant || x->kind != ExprKind::kFunction) return std::nullopt;
-      if (IsCall(*x, "DISTANCE") || IsCall(*x, "scisql_angSep")) {
-        return DistanceKeys(*x, op, *c, left_width);
-      }
-      std::optional<double> v = NumericConstant(*c);
-      if (!v.has_value() && c->value.type == ValueType::kBoolean && !c->value.is_null) {
-        v = static_cast<double>(c->value.int_value);
-      }
-      if (!v.has_value() || !Holds(1, op, *v) || Holds(0, op, *v)) return std::nullopt;
-      return PredicateKeys(*x, left_width);
-    }
-    default:
-      return std::nullopt;
-  }
+  std::optional<BoundingCall> b = AsBoundingCall(e);
+  if (!b.has_value()) return std::nullopt;
+  if (b->separation) return DistanceKeys(*b->call, b->op, *b->constant, left_width);
+  return PredicateKeys(*b->call, left_width);
 }
 
 void PlanSpatialJoins(plan::PlanPtr* plan, const PlannerOptions& /*options*/) { Visit(plan); }

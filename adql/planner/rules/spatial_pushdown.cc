@@ -60,41 +60,6 @@ std::optional<SpatialBound> Disc(double ra, double dec, double radius) {
   return FromRegion(std::move(r).value());
 }
 
-// Comparison operator seen from the other side: `c < x` is `x > c`.
-Op Flip(Op op) {
-  switch (op) {
-    case Op::kLess:
-      return Op::kGreater;
-    case Op::kLessEqual:
-      return Op::kGreaterEqual;
-    case Op::kGreater:
-      return Op::kLess;
-    case Op::kGreaterEqual:
-      return Op::kLessEqual;
-    default:
-      return op;
-  }
-}
-
-bool Holds(double v, Op op, double c) {
-  switch (op) {
-    case Op::kEqual:
-      return v == c;
-    case Op::kNotEqual:
-      return v != c;
-    case Op::kLess:
-      return v < c;
-    case Op::kLessEqual:
-      return v <= c;
-    case Op::kGreater:
-      return v > c;
-    case Op::kGreaterEqual:
-      return v >= c;
-    default:
-      return false;
-  }
-}
-
 // The bound implied by a 0/1-valued spatial predicate being 1.
 std::optional<SpatialBound> PredicateBound(const Expr& e, int ra, int dec) {
   if (e.kind != ExprKind::kFunction) return std::nullopt;
@@ -227,30 +192,11 @@ std::optional<SpatialBound> BoundOf(const Expr& e, int ra, int dec) {
       return Combine(std::move(parts), /*intersect=*/false);
     }
     case ExprKind::kFunction:
-      // A 0/1 predicate standing as a condition: true only for 1.
-      if (IsIntegerType(e.type)) return PredicateBound(e, ra, dec);
-      return std::nullopt;
     case ExprKind::kComparison: {
-      const Expr* x = e.args[0].get();
-      const Expr* c = e.args[1].get();
-      Op op = e.op;
-      if (x->kind == ExprKind::kConstant) {
-        std::swap(x, c);
-        op = Flip(op);
-      }
-      if (c->kind != ExprKind::kConstant || x->kind != ExprKind::kFunction) return std::nullopt;
-      if (IsCall(*x, "DISTANCE") || IsCall(*x, "scisql_angSep")) {
-        return DistanceBound(*x, op, *c, ra, dec);
-      }
-      std::optional<double> v = NumericConstant(*c);
-      if (!v.has_value() && c->value.type == ValueType::kBoolean && !c->value.is_null) {
-        v = static_cast<double>(c->value.int_value);
-      }
-      if (!v.has_value()) return std::nullopt;
-      // The predicate's values are 1, 0 and NULL: it bounds the position when 1 passes the
-      // comparison and 0 does not.
-      if (!Holds(1, op, *v) || Holds(0, op, *v)) return std::nullopt;
-      return PredicateBound(*x, ra, dec);
+      std::optional<BoundingCall> b = AsBoundingCall(e);
+      if (!b.has_value()) return std::nullopt;
+      if (b->separation) return DistanceBound(*b->call, b->op, *b->constant, ra, dec);
+      return PredicateBound(*b->call, ra, dec);
     }
     default:
       return std::nullopt;
