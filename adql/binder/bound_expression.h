@@ -112,9 +112,9 @@ struct Expr {
   int column = -1;  // kColumn: the input column's position
   int depth = 0;    // kColumn: 0 for the operator's own input; > 0 for an enclosing query's row
 
-  Op op = Op::kNone;          // kUnary, kBinary, kComparison
-  std::vector<ExprPtr> args;  // operands, arguments (see ExprKind)
-  bool negated = false;       // kIsNull, kLike, kInList, kSubquery (kExists, kIn)
+  Op op = Op::kNone;              // kUnary, kBinary, kComparison
+  std::vector<ExprPtr> args;      // operands, arguments (see ExprKind)
+  bool negated = false;           // kIsNull, kLike, kInList, kSubquery (kExists, kIn)
   bool case_insensitive = false;  // kLike: ILIKE
 
   // kCase: args hold [operand] (when has_operand) then condition/result pairs, then [else]

@@ -53,13 +53,13 @@ class RowSink {
 };
 
 struct ExecOptions {
-  int threads = 0;                             // worker threads for Gather; 0: hardware
+  int threads = 0;                              // worker threads for Gather; 0: hardware
   size_t memory_limit_bytes = size_t{1} << 30;  // per query
-  size_t batch_rows = 4096;                    // rows per batch between operators
+  size_t batch_rows = 4096;                     // rows per batch between operators
   // Stop after this many result rows; -1: all. ExecStats::overflow says whether more existed.
   int64_t max_rows = -1;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
-  const std::atomic<bool>* cancel = nullptr;   // set by another thread to stop the query
+  const std::atomic<bool>* cancel = nullptr;  // set by another thread to stop the query
 };
 
 struct ExecStats {

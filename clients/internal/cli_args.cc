@@ -73,5 +73,4 @@ bool WantsHelp(int argc, char** argv, int first) {
   return false;
 }
 
-
 }  // namespace skyshard::internal
