@@ -1,5 +1,7 @@
 #include "server/internal/xml_text.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 
 #include "common/types.h"
@@ -61,7 +63,12 @@ Result<SystemTime> ParseIsoTime(std::string_view text, std::string_view what) {
                                    "' is not an ISO 8601 UTC time such as "
                                    "2025-01-31T12:00:00Z");
   }
-  return SystemTime(std::chrono::microseconds(*micros));
+  // A system_clock time point counts nanoseconds in 64 bits (years 1678-2262): a time beyond
+  // is clamped to its edge (callers cap such times anyway), rather than overflowing.
+  constexpr int64_t kLimit = INT64_MAX / 1000 - 1;
+  const int64_t clamped = std::clamp<int64_t>(*micros, -kLimit, kLimit);
+  return SystemTime(
+      std::chrono::duration_cast<SystemTime::duration>(std::chrono::microseconds(clamped)));
 }
 
 }  // namespace skyshard::server
