@@ -1,9 +1,8 @@
 #!/usr/bin/python3
 """End-to-end tests of the TAP service: `skyshard serve` on a free loopback port over a generated
 release (gen dp02 -> load), driven over HTTP by pyvo and by plain requests, then checked by
-`stilts taplint`, whose error count is reported (and must be zero for the stages that do not
-depend on query results while the engine is incomplete; SKYSHARD_TAPLINT_STRICT=1 makes any
-taplint error fail the test).
+`stilts taplint`, whose errors must all be among the known ones listed in the test with their
+reasons (SKYSHARD_TAPLINT_STRICT=1 makes any taplint error fail the test).
 
 Usage: test_tap_service.py PATH/TO/skyshard [PATH/TO/SERVER]
   SERVER defaults to skyshard; it is run as `SERVER serve --data DIR --port N --bind 127.0.0.1`.
@@ -296,9 +295,16 @@ class TapServiceTest(unittest.TestCase):
 
     # ---- taplint (last: it creates jobs of its own) --------------------------------------
 
+    # The taplint errors still expected, each with its reason; any other error fails the test.
+    KNOWN_TAPLINT_ERRORS = {
+        # features-adql-conditional is ADQL 2.1's key for COALESCE; STILTS 3.4.7 predates it.
+        "E-CAP-KEYX",
+        # URL uploads are refused (the service has no network), so upload-http is not declared.
+        "E-CAP-MUPM",
+    }
+
     def test_zz_taplint(self):
-        if shutil.which("stilts") is None:
-            self.skipTest("stilts is not installed")
+        self.assertIsNotNone(shutil.which("stilts"), "stilts is installed by scripts/install-deps.sh")
         p = subprocess.run(["stilts", "taplint", "tapurl=" + self.server.url, "maxrepeat=10",
                             "report=EW"],
                            capture_output=True, text=True, timeout=600)
@@ -310,9 +316,12 @@ class TapServiceTest(unittest.TestCase):
         self.assertIsNotNone(m, out[-3000:])
         errors, warnings = int(m.group(1)), int(m.group(2))
         print(f"\ntaplint: {errors} errors, {warnings} warnings", file=sys.stderr)
+        codes = re.findall(r"^(E-[A-Z0-9]+-[A-Z0-9]+)-\d+", out, re.M)
+        self.assertEqual(len(codes), errors, out[-3000:])
+        unexpected = sorted(set(codes) - self.KNOWN_TAPLINT_ERRORS)
+        self.assertEqual(unexpected, [], out[-5000:])
         if os.environ.get("SKYSHARD_TAPLINT_STRICT") == "1":
             self.assertEqual(errors, 0, out[-5000:])
-
 
 if __name__ == "__main__":
     if len(sys.argv) < 2:
