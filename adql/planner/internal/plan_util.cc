@@ -116,4 +116,33 @@ bool PlanHasSubquery(const PlanNode& node) {
                      [](const PlanPtr& c) { return PlanHasSubquery(*c); });
 }
 
+void SwapJoinInputs(PlanPtr* slot) {
+  auto& j = (*slot)->As<plan::Join>();
+  const int left = static_cast<int>(j.children[0]->schema.size());
+  const int right = static_cast<int>(j.children[1]->schema.size());
+  auto to_swapped = [&](int c) { return c < left ? c + right : c - left; };
+  if (j.condition != nullptr) RemapColumns(*j.condition, to_swapped);
+  std::swap(j.children[0], j.children[1]);
+  std::swap(j.left_keys, j.right_keys);
+  if (j.spatial.has_value()) {
+    std::swap(j.spatial->left_ra, j.spatial->right_ra);
+    std::swap(j.spatial->left_dec, j.spatial->right_dec);
+  }
+  if (j.type == plan::JoinType::kLeft) {
+    j.type = plan::JoinType::kRight;
+  } else if (j.type == plan::JoinType::kRight) {
+    j.type = plan::JoinType::kLeft;
+  }
+  std::vector<plan::OutputColumn> original = j.schema;
+  j.schema = j.children[0]->schema;
+  j.schema.insert(j.schema.end(), j.children[1]->schema.begin(), j.children[1]->schema.end());
+  auto p = std::make_unique<plan::Project>();
+  for (int c = 0; c < left + right; ++c) {
+    p->expressions.push_back(Expr::Column(to_swapped(c), original[static_cast<size_t>(c)].type));
+  }
+  p->schema = std::move(original);
+  p->children.push_back(std::move(*slot));
+  *slot = std::move(p);
+}
+
 }  // namespace skyshard::adql::planner

@@ -40,4 +40,10 @@ double EstimateRows(const PlanNode& node);
 // True when some expression of `node` or of a node below holds a subquery.
 bool PlanHasSubquery(const PlanNode& node);
 
+// Swaps the inputs of the Join in *slot (so that the other side is built), keeping the join's
+// output columns in their order with a Project put above it: the condition, the hash keys and
+// the spatial keys are renumbered, and LEFT and RIGHT trade places.
+// REQUIRES: (*slot)->kind == PlanKind::kJoin.
+void SwapJoinInputs(PlanPtr* slot);
+
 }  // namespace skyshard::adql::planner

@@ -101,27 +101,6 @@ bool IsDimension(const PlanNode& node) {
          t->def.kind == TableKind::kPlain;
 }
 
-// Swaps the inputs of an inner join, keeping its output columns in order with a Project.
-void SwapInputs(PlanPtr* slot) {
-  auto& j = (*slot)->As<plan::Join>();
-  const int left = static_cast<int>(j.children[0]->schema.size());
-  const int right = static_cast<int>(j.children[1]->schema.size());
-  auto to_swapped = [&](int c) { return c < left ? c + right : c - left; };
-  if (j.condition != nullptr) RemapColumns(*j.condition, to_swapped);
-  std::swap(j.children[0], j.children[1]);
-  std::swap(j.left_keys, j.right_keys);
-  std::vector<plan::OutputColumn> original = j.schema;
-  j.schema = j.children[0]->schema;
-  j.schema.insert(j.schema.end(), j.children[1]->schema.begin(), j.children[1]->schema.end());
-  auto p = std::make_unique<plan::Project>();
-  for (int c = 0; c < left + right; ++c) {
-    p->expressions.push_back(Expr::Column(to_swapped(c), original[static_cast<size_t>(c)].type));
-  }
-  p->schema = std::move(original);
-  p->children.push_back(std::move(*slot));
-  *slot = std::move(p);
-}
-
 void Visit(PlanPtr* slot) {
   for (PlanPtr& c : (*slot)->children) Visit(&c);
   if ((*slot)->kind != PlanKind::kJoin) return;
@@ -129,7 +108,7 @@ void Visit(PlanPtr* slot) {
   FillKeys(j);
   if (j.type == JoinType::kInner && !j.left_keys.empty() && IsDimension(*j.children[0]) &&
       !IsDimension(*j.children[1]) && !IsMemoryTable(*j.children[1])) {
-    SwapInputs(slot);
+    SwapJoinInputs(slot);
   }
 }
 

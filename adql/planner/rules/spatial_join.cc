@@ -260,37 +260,6 @@ bool LeftScanKeyedByPosition(PlanNode& left, const SpatialJoinKeys& k) {
          def.columns[static_cast<size_t>(dec_column)].type.type == DataType::kDouble;
 }
 
-// Swaps the inputs of a join (inner, outer), keeping its output columns in order with a
-// Project; LEFT and RIGHT trade places.
-void SwapInputs(PlanPtr* slot) {
-  auto& j = (*slot)->As<plan::Join>();
-  const int left = static_cast<int>(j.children[0]->schema.size());
-  const int right = static_cast<int>(j.children[1]->schema.size());
-  auto to_swapped = [&](int c) { return c < left ? c + right : c - left; };
-  if (j.condition != nullptr) RemapColumns(*j.condition, to_swapped);
-  std::swap(j.children[0], j.children[1]);
-  std::swap(j.left_keys, j.right_keys);
-  if (j.spatial.has_value()) {
-    std::swap(j.spatial->left_ra, j.spatial->right_ra);
-    std::swap(j.spatial->left_dec, j.spatial->right_dec);
-  }
-  if (j.type == JoinType::kLeft) {
-    j.type = JoinType::kRight;
-  } else if (j.type == JoinType::kRight) {
-    j.type = JoinType::kLeft;
-  }
-  std::vector<plan::OutputColumn> original = j.schema;
-  j.schema = j.children[0]->schema;
-  j.schema.insert(j.schema.end(), j.children[1]->schema.begin(), j.children[1]->schema.end());
-  auto p = std::make_unique<plan::Project>();
-  for (int c = 0; c < left + right; ++c) {
-    p->expressions.push_back(Expr::Column(to_swapped(c), original[static_cast<size_t>(c)].type));
-  }
-  p->schema = std::move(original);
-  p->children.push_back(std::move(*slot));
-  *slot = std::move(p);
-}
-
 void Visit(PlanPtr* slot) {
   for (PlanPtr& c : (*slot)->children) Visit(&c);
   if ((*slot)->kind != PlanKind::kJoin) return;
@@ -312,7 +281,7 @@ void Visit(PlanPtr* slot) {
                          j.type == JoinType::kRight || j.type == JoinType::kFull;
   PlanPtr* join_slot = slot;
   if (swappable && EstimateRows(*j.children[0]) < EstimateRows(*j.children[1])) {
-    SwapInputs(slot);
+    SwapJoinInputs(slot);
     join_slot = &(*slot)->children[0];
   }
   auto& join = (*join_slot)->As<plan::Join>();
