@@ -35,6 +35,7 @@
 #include "adql/exec/internal/join.h"
 #include "adql/planner/logical_plan.h"
 #include "indexing/disc_pixels.h"
+#include "indexing/index_ranges.h"
 
 namespace skyshard::adql::exec {
 namespace {
@@ -71,23 +72,6 @@ struct ProbeRestriction {
   bool use = false;
   std::vector<IndexRange> ranges;
 };
-
-std::vector<IndexRange> Intersect(const std::vector<IndexRange>& a,
-                                  const std::vector<IndexRange>& b) {
-  std::vector<IndexRange> out;
-  size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    const uint64_t begin = std::max(a[i].begin, b[j].begin);
-    const uint64_t end = std::min(a[i].end, b[j].end);
-    if (begin < end) out.push_back({begin, end});
-    if (a[i].end < b[j].end) {
-      ++i;
-    } else {
-      ++j;
-    }
-  }
-  return out;
-}
 
 class SpatialJoinOperator final : public JoinOperator {
  public:
@@ -303,7 +287,7 @@ class SpatialJoinOperator final : public JoinOperator {
         static_cast<double>(bucket_pixels_.size()) / static_cast<double>(12ULL << (2 * order_));
     if (share > kMaxProbeShare) return;
     std::vector<IndexRange> ranges = PixelRanges(order_, bucket_pixels_);
-    if (!restriction_->ranges.empty()) ranges = Intersect(ranges, restriction_->ranges);
+    if (!restriction_->ranges.empty()) ranges = IntersectRanges(ranges, restriction_->ranges);
     restriction_->ranges = std::move(ranges);
     restriction_->use = true;
   }

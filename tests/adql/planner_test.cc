@@ -14,10 +14,10 @@
 #include "adql/binder/binder.h"
 #include "adql/binder/query_catalog.h"
 #include "adql/parser/parser.h"
-#include "adql/planner/internal/range_set.h"
 #include "adql/planner/logical_plan.h"
 #include "adql/planner/rules/constant_folding.h"
 #include "indexing/healpix_index.h"
+#include "indexing/index_ranges.h"
 #include "storage/catalog.h"
 
 namespace skyshard::adql {
@@ -262,7 +262,7 @@ TEST_F(PlannerTest, OrOfConesIsTheUnionAndOfConesTheIntersection) {
       "DISTANCE(POINT(coord_ra, coord_dec), POINT(100, -30)) < 0.2");
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(FindScan(*p)->access.ranges,
-            planner::UnionRanges(CircleCover(10, 20, 0.1), CircleCover(100, -30, 0.2)));
+            UnionRanges(CircleCover(10, 20, 0.1), CircleCover(100, -30, 0.2)));
   EXPECT_TRUE(Contains(plan::Explain(*p), " OR ")) << plan::Explain(*p);
 
   p = Planned(
@@ -271,7 +271,7 @@ TEST_F(PlannerTest, OrOfConesIsTheUnionAndOfConesTheIntersection) {
       "CONTAINS(POINT(coord_ra, coord_dec), CIRCLE(10.5, 20, 1)) = 1");
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(FindScan(*p)->access.ranges,
-            planner::IntersectRanges(CircleCover(10, 20, 1), CircleCover(10.5, 20, 1)));
+            IntersectRanges(CircleCover(10, 20, 1), CircleCover(10.5, 20, 1)));
 
   // Disjoint cones AND-ed: nothing to read.
   p = Planned(
@@ -796,10 +796,10 @@ TEST(ConstantFoldingTest, ThreeValuedLogic) {
 
 TEST(RangeSetTest, UnionAndIntersection) {
   using V = std::vector<IndexRange>;
-  EXPECT_EQ(planner::UnionRanges(V{{0, 5}, {10, 20}}, V{{5, 7}, {15, 30}}), (V{{0, 7}, {10, 30}}));
-  EXPECT_EQ(planner::IntersectRanges(V{{0, 5}, {10, 20}}, V{{3, 12}, {15, 30}}),
+  EXPECT_EQ(UnionRanges(V{{0, 5}, {10, 20}}, V{{5, 7}, {15, 30}}), (V{{0, 7}, {10, 30}}));
+  EXPECT_EQ(IntersectRanges(V{{0, 5}, {10, 20}}, V{{3, 12}, {15, 30}}),
             (V{{3, 5}, {10, 12}, {15, 20}}));
-  EXPECT_EQ(planner::IntersectRanges(V{{0, 5}}, V{{5, 7}}), V{});
+  EXPECT_EQ(IntersectRanges(V{{0, 5}}, V{{5, 7}}), V{});
 }
 
 }  // namespace

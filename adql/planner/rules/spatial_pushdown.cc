@@ -41,8 +41,8 @@
 
 #include "adql/binder/query_catalog.h"
 #include "adql/planner/internal/expr_util.h"
-#include "adql/planner/internal/range_set.h"
 #include "adql/planner/internal/sky_region.h"
+#include "indexing/index_ranges.h"
 
 namespace skyshard::adql::planner {
 namespace {

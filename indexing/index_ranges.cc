@@ -1,8 +1,8 @@
-#include "adql/planner/internal/range_set.h"
+#include "indexing/index_ranges.h"
 
 #include <algorithm>
 
-namespace skyshard::adql::planner {
+namespace skyshard {
 
 std::vector<IndexRange> UnionRanges(const std::vector<IndexRange>& a,
                                     const std::vector<IndexRange>& b) {
@@ -39,4 +39,4 @@ std::vector<IndexRange> IntersectRanges(const std::vector<IndexRange>& a,
   return out;
 }
 
-}  // namespace skyshard::adql::planner
+}  // namespace skyshard
