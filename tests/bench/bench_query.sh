@@ -32,7 +32,7 @@ CONES=2000
 LIGHTCURVES=2000
 DEG_CONES=50
 SCAN_RUNS=3
-ONLY=cone_1arcmin,cone_1deg,count_predicate,groupby_band,select_1m,lightcurve
+ONLY=cone_1arcmin,cone_1deg,count_predicate,groupby_band,select_1m,lightcurve,stream_all
 
 usage() {
   sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
@@ -53,7 +53,8 @@ Options:
   --deg-cones N    1-degree cones (default 50)
   --scan-runs N    timed runs of each scan query, after a warm-up run (default 3)
   --only LIST      comma-separated subset of cone_1arcmin, cone_1deg, count_predicate,
-                   groupby_band, select_1m, lightcurve
+                   groupby_band, select_1m, lightcurve, stream_all (the whole ForcedSource
+                   table streamed out by `skyshard query` as CSV and VOTable, and by psql COPY)
 Environment: SKYSHARD (binary, default build/skyshard), QUERY_BENCH (default the
 tests/query_bench next to it), PG_BIN (default /usr/lib/postgresql/15/bin).
 EOF
@@ -93,6 +94,10 @@ done
 [[ $PG_PORT -ge 1024 && $PG_PORT -le 65000 && $PG_PORT -ne 5432 ]] ||
   die "--port must be in 1024..65000 and not 5432"
 [[ $ONLY =~ ^[a-z0-9_,]+$ ]] || die "--only: a comma-separated list of measurements"
+# stream_all is measured here, by tests/bench/stream_probe.py; the rest by query_bench.
+STREAM=0
+if [[ ,$ONLY, == *,stream_all,* ]]; then STREAM=1; fi
+ENGINE_ONLY=$(tr ',' '\n' <<<"$ONLY" | { grep -vx 'stream_all' || true; } | paste -sd, -)
 [[ -x $SKYSHARD_SRC ]] || die "$SKYSHARD_SRC not found: build it first (ninja -C build skyshard)"
 [[ -x $QUERY_BENCH_SRC ]] ||
   die "$QUERY_BENCH_SRC not found: build it first (ninja -C build query_bench), or set QUERY_BENCH"
@@ -234,7 +239,7 @@ log "skyshard: Object ${SKY_ROWS[Object]}, ForcedSource ${SKY_ROWS[ForcedSource]
 
 run_to "$T_SHORT" "$QB" sample --data "$STORE" --n "$CONES" --seed "$SEED" --out "$OUT/positions.tsv" \
   2>"$LOGS/query-sample.err" || { cat "$LOGS/query-sample.err" >&2; die "query_bench sample failed"; }
-QARGS=(--only "$ONLY" --cone-queries "$CONES" --lc-queries "$LIGHTCURVES" --deg-queries "$DEG_CONES"
+QARGS=(--only "$ENGINE_ONLY" --cone-queries "$CONES" --lc-queries "$LIGHTCURVES" --deg-queries "$DEG_CONES"
        --scan-runs "$SCAN_RUNS" --select-rows 1000000 --clients "1,2")
 
 FAILED=()
@@ -249,6 +254,26 @@ if ! run_to "$T_QUERY" "$QB" run --data "$STORE" --positions "$OUT/positions.tsv
   FAILED+=("query_bench (skyshard): see $LOGS/query-skyshard.err")
 fi
 sed -n '/^measurement/,$p' "$LOGS/query-skyshard.out" | sed 's/^/    /'
+
+# A whole table streamed out: rows/s, time to the first byte, and resident memory as the result
+# goes by (it must stay flat whatever the table's size).
+STREAM_SQL='SELECT * FROM dp02_dc2_catalogs.ForcedSource'
+stream_probe() {  # label, csv|binary, command...; the output holds ForcedSource's rows
+  local label=$1 kind=$2
+  shift 2
+  local extra=()
+  [[ $kind == csv ]] && extra=(--check-csv)
+  run_to "$T_QUERY" python3 "$BENCH_DIR/stream_probe.py" --label "$label" --json-out "$OUT/stream.jsonl" \
+    --rows "${SKY_ROWS[ForcedSource]}" "${extra[@]}" -- "$@" >>"$LOGS/stream.out" 2>>"$LOGS/stream.err" ||
+    { tail -n 3 "$LOGS/stream.err" >&2; FAILED+=("streaming ($label): see $LOGS/stream.err"); }
+}
+if [[ $STREAM == 1 ]]; then
+  log "skyshard: streaming ForcedSource (${SKY_ROWS[ForcedSource]} rows) out of skyshard query ..."
+  stream_probe "skyshard query --format csv" csv \
+    "$SKY" query --data "$STORE" --format csv "$STREAM_SQL"
+  stream_probe "skyshard query --format votable (BINARY2)" binary \
+    "$SKY" query --data "$STORE" --format votable "$STREAM_SQL"
+fi
 
 # --- PostgreSQL: COPY, indexes, CLUSTER, VACUUM ANALYZE, then the same queries ----------------
 PG_DONE=0
@@ -319,6 +344,11 @@ if [[ $SKIP_PG == 0 ]]; then
   as_pg find "$PGTMP/data/base" -type f -exec cat {} + >/dev/null
   PG_LOADAVG=$(loadavg)
   log "PostgreSQL: the same queries through psql (load average $PG_LOADAVG) ..."
+  if [[ $STREAM == 1 ]]; then
+    log "PostgreSQL: streaming ForcedSource out of psql COPY ... TO STDOUT (CSV) ..."
+    stream_probe "psql COPY (SELECT * FROM ForcedSource) TO STDOUT CSV HEADER" csv \
+      "$PSQL" "${PG_ARGS[@]}" -c 'COPY (SELECT * FROM "ForcedSource") TO STDOUT WITH (FORMAT csv, HEADER)'
+  fi
   if run_to "$T_QUERY" python3 "$BENCH_DIR/pg_query_bench.py" --psql "$PSQL" --host "$PGTMP" \
       --port "$PG_PORT" --positions "$OUT/positions.tsv" --workdir "$OUT/pg" "${QARGS[@]}" \
       --json-out "$OUT/postgresql.jsonl" --counts-out "$OUT/postgresql-counts.tsv" \
@@ -369,6 +399,21 @@ fi
   fi
   echo
   cat "$OUT/table.md" 2>/dev/null || true
+  if [[ -s $OUT/stream.jsonl ]]; then
+    echo
+    echo "Whole-table streaming (\`$STREAM_SQL\`, to a reader that discards it; RSS sampled every 20 ms):"
+    echo
+    python3 - "$OUT/stream.jsonl" <<'PYEOF'
+import json, sys
+print("| producer | rows | rows counted | MB | s | rows/s | first byte (s) | peak RSS (MB) | RSS at 10% / 50% / 90% of output (MB) |")
+print("|---|---:|---|---:|---:|---:|---:|---:|---|")
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    at = r["rss_mb_at"]
+    print(f"| {r['label']} | {r['rows']} | {'yes' if r['checked'] else 'no'} | {r['bytes'] / 2**20:.0f} | {r['seconds']} | "
+          f"{r['rows_per_s'] or ''} | {r['first_byte_s']} | {r['peak_rss_mb']} | {at['10%']} / {at['50%']} / {at['90%']} |")
+PYEOF
+  fi
 } >"$WORKDIR/bench_query.md"
 cp "$WORKDIR/bench_query.md" "$OUT/"
 echo
