@@ -5,6 +5,7 @@
 #include <rangeset.h>
 #include <vec3.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -58,6 +59,35 @@ int DiscPixelOrder(double radius_deg) {
   return k;
 }
 
+int NeighbourPixelOrder(double radius_deg) {
+  if (!(radius_deg >= 0) || !std::isfinite(radius_deg)) return -1;
+  // Rounding of positions to pixels (HealpixIndex29 is exact to ~1e-9 rad) on either side.
+  const double reach_needed = radius_deg * kDegToRad + 2 * kMarginRad;
+  if (reach_needed > kNeighbourReach) return -1;
+  int k = 0;
+  while (k < kMaxDiscPixelOrder &&
+         reach_needed <= kNeighbourReach / static_cast<double>(1ULL << (k + 1))) {
+    ++k;
+  }
+  return k;
+}
+
+int NeighbourPixels(int order, uint64_t pixel, std::array<uint64_t, 8>* out) {
+  if (order < 0 || order > kMaxDiscPixelOrder || pixel >= (12ULL << (2 * order))) return 0;
+  fix_arr<int64, 8> result;
+  BaseAt(order).neighbors(static_cast<int64>(pixel), result);
+  int n = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    const int64 q = result[i];
+    if (q < 0 || static_cast<uint64_t>(q) == pixel) continue;
+    bool seen = false;
+    for (int j = 0; j < n; ++j)
+      seen = seen || (*out)[static_cast<size_t>(j)] == static_cast<uint64_t>(q);
+    if (!seen) (*out)[static_cast<size_t>(n++)] = static_cast<uint64_t>(q);
+  }
+  return n;
+}
+
 void DiscPixels(int order, double ra_deg, double dec_deg, double radius_deg,
                 std::vector<uint64_t>* out) {
   if (order < 0 || order > kMaxDiscPixelOrder) return;
@@ -80,6 +110,25 @@ void DiscPixels(int order, double ra_deg, double dec_deg, double radius_deg,
   for (tdiff i = 0; i < count; ++i) {
     for (int64 p = set.ivbegin(i); p < set.ivend(i); ++p) out->push_back(static_cast<uint64_t>(p));
   }
+}
+
+std::vector<IndexRange> NeighbourhoodRanges(int order, const std::vector<IndexRange>& ranges) {
+  if (order < 0 || order > kMaxDiscPixelOrder) return {{0, kIndexPixels}};
+  const int shift = 2 * (kIndexOrder - order);
+  std::vector<uint64_t> pixels;
+  std::array<uint64_t, 8> near{};
+  for (const IndexRange& r : ranges) {
+    const uint64_t end = std::min(r.end, kIndexPixels);
+    if (r.begin >= end) continue;
+    for (uint64_t p = r.begin >> shift; p <= (end - 1) >> shift; ++p) {
+      pixels.push_back(p);
+      const int n = NeighbourPixels(order, p, &near);
+      pixels.insert(pixels.end(), near.begin(), near.begin() + n);
+    }
+  }
+  std::sort(pixels.begin(), pixels.end());
+  pixels.erase(std::unique(pixels.begin(), pixels.end()), pixels.end());
+  return PixelRanges(order, pixels);
 }
 
 std::vector<IndexRange> PixelRanges(int order, const std::vector<uint64_t>& pixels) {

@@ -1,5 +1,6 @@
 // Coarse HEALPix pixels for spatial joins (adql/exec/spatial_join.cc): the pixel of a position at
-// an order k < 29, and every pixel at order k that a disc touches. A cross-match with radius r
+// an order k < 29, its neighbours, the order at which the neighbours hold every position within a
+// radius, and every pixel at order k that a disc touches. A cross-match with radius r
 // files each build-side position under every pixel its disc of radius r touches, and looks each
 // probe-side position up under its own pixel: a pair within r always meets (docs/indexing.md,
 // "Pixels for spatial joins"; docs/query_engine.md, "Cross-match").
@@ -11,6 +12,7 @@
 // Angles in degrees. Thread safety: pure functions, safe to call concurrently.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -33,6 +35,28 @@ inline uint64_t PixelAt(int order, double ra_deg, double dec_deg) {
   return HealpixIndex29(ra_deg, dec_deg) >> (2 * (kIndexOrder - order));
 }
 
+// The neighbour order of a spatial join of radius `radius_deg`: the finest order k <=
+// kMaxDiscPixelOrder at which every position within the radius of a position in an order-k pixel
+// P lies in P or in one of P's neighbours (NeighbourPixels), so that a join may file each
+// position under its own pixel only and look in 9 pixels. -1 when no order has that property
+// (radius beyond ~28 degrees), or the radius is negative or not finite.
+//
+// The order is the finest k with radius + 4e-8 rad <= kNeighbourReach / 2^k. The distance from
+// an order-k pixel to any pixel that is not its neighbour is about 0.70 / 2^k rad at the
+// narrowest places, and at least 0.67 / 2^k (a lower bound computed over every pixel of orders
+// 0-5, falling towards ~0.69 / 2^k as the order grows: docs/query_engine.md, "The order and its
+// proof"), so 0.5 stays below it; the 4e-8 rad cover the rounding of HealpixIndex29 at pixel
+// edges. tests/indexing/neighbour_pixels_test.cc checks the property at pixel corners at
+// orders 0-20.
+constexpr double kNeighbourReach = 0.5;
+int NeighbourPixelOrder(double radius_deg);
+
+// The distinct neighbours of `pixel` at `order` (the pixels sharing an edge or a corner with it:
+// 8; 7 for a pixel at one of the 8 points where only three base pixels meet; fewer at order 0),
+// written to (*out)[0..n), n returned. REQUIRES: 0 <= order <= kMaxDiscPixelOrder (0 is returned
+// otherwise) and pixel < 12 * 4^order (likewise).
+int NeighbourPixels(int order, uint64_t pixel, std::array<uint64_t, 8>* out);
+
 // Appends to `out` (sorted, distinct) every pixel at `order` that touches the disc of
 // `radius_deg` around (ra, dec): inclusive (a pixel containing a point within the radius is
 // always there; a few more that only come near it may be). A radius >= 90 is every pixel.
@@ -40,6 +64,14 @@ inline uint64_t PixelAt(int order, double ra_deg, double dec_deg) {
 // >= 0 (a call that breaks them appends every pixel, which is still inclusive).
 void DiscPixels(int order, double ra_deg, double dec_deg, double radius_deg,
                 std::vector<uint64_t>* out);
+
+// The order-29 ranges, merged, of every pixel at `order` that overlaps `ranges` (order-29 ranges,
+// sorted, disjoint; an end beyond kIndexPixels counts as kIndexPixels) or is a neighbour of one
+// that does. A partitioned spatial join reads its build side over these: every position within
+// the join's radius of a position in `ranges` lies in them when `order` is at most the join's
+// NeighbourPixelOrder (two touching pixels at a finer order lie in touching or equal pixels at
+// every coarser one). REQUIRES: 0 <= order <= kMaxDiscPixelOrder (else every pixel's range).
+std::vector<IndexRange> NeighbourhoodRanges(int order, const std::vector<IndexRange>& ranges);
 
 // The order-29 ranges of `pixels` (sorted, distinct, at `order`), adjacent ones merged.
 std::vector<IndexRange> PixelRanges(int order, const std::vector<uint64_t>& pixels);

@@ -1,12 +1,25 @@
 // Spatial join (a positional cross-match, Join::spatial, planned by
-// adql/planner/rules/spatial_join.cc): the right (build) input is held in memory and each of its
-// rows is filed under every HEALPix pixel, at an order k whose pixels are at least twice the
-// radius r across, that its disc of radius r touches (indexing/disc_pixels.h, Healpix's
-// inclusive disc query: exact at the poles and across RA 0/360). Each left (probe) row looks up
-// the one pixel it lies in: a build row within r of it was filed there, whatever the pixel
-// edges. Candidates that are clearly farther than r (a haversine test with a small margin) are
-// dropped here; the join condition, still whole, decides on the rest (JoinOperator), so the
-// result is the nested loop's to the last bit.
+// adql/planner/rules/spatial_join.cc): the right (build) input is held in memory, the left
+// (probe) input streams. docs/query_engine.md ("Cross-match") has the algorithm and its proof.
+//
+// Neighbour form (every radius below ~28 degrees): at the neighbour order k
+// (indexing/disc_pixels.h, NeighbourPixelOrder: every position within r of a position in an
+// order-k pixel P lies in P or one of P's neighbours), each build row is filed under its own
+// pixel only (its order-29 index shifted), the rows sorted into one bucket per pixel and, within
+// a bucket, by Dec. Each probe row takes the buckets of its pixel and of that pixel's (up to 8)
+// neighbours, found once per run of equal pixels (rows of a spatial table arrive in HEALPix
+// order), and in each bucket only the rows whose Dec lies within r of its own (a binary search
+// in a large bucket: a dense cluster does not go quadratic in the bucket). When the probe input
+// is not restricted to ranges, the order may be coarser than k (never finer), chosen from the
+// build rows so that an occupied pixel holds a few of them: fewer bucket lookups per probe row.
+//
+// Disc form (larger radii): each build row is filed under every pixel at DiscPixelOrder(r) that
+// its disc of radius r touches (DiscPixels, Healpix's inclusive disc query: exact at the poles
+// and across RA 0/360), and each probe row looks up the one pixel it lies in.
+//
+// Either way, candidates that are clearly farther than r (a Dec band and a haversine test with
+// a small margin) are dropped here; the join condition, still whole, decides on the rest
+// (JoinOperator), so the result is the nested loop's to the last bit.
 //
 // Rows whose position is NULL match nothing (every bounding form is NULL then). A position that
 // is not a valid one (non-finite, Dec beyond a pole) is not filed under a pixel: such a build row
@@ -15,22 +28,33 @@
 //
 // Probe-side ranges: when the planner found the left input to be a scan keyed by the probe
 // position (SpatialJoinKeys::restrict_left_scan), the left input is built only once the build
-// side is known, and its scan reads just the order-29 ranges of the pixels the build rows were
-// filed under (intersected with its own ranges), in one sequential pass (a Gather planned above
-// the scan is bypassed then: the ranges are few). An uploaded list of 10 k targets against a
-// large catalog reads a few tens of thousands of small ranges instead of the catalog. When the
-// pixels cover much of the scan anyway, the left input is built as planned.
+// side is known, and its scan reads just the order-29 ranges of the pixels a build row can be
+// matched from (the buckets' pixels and their neighbours; the buckets' pixels in the disc form),
+// intersected with its own ranges, in one sequential pass (a Gather planned above the scan is
+// bypassed then: the ranges are few). An uploaded list of 10 k targets against a large catalog
+// reads a few tens of thousands of small ranges instead of the catalog. When the pixels cover
+// much of the scan anyway, or the ranges are so many that seeking to each costs more than
+// reading the table (a catalog against a catalog), the left input is built as planned.
 //
-// Memory: the build rows (RowStore), 16 bytes per (pixel, row) entry (12 once built), and 25
-// bytes per row of positions, all accounted; beyond the budget the query fails with
-// LimitExceeded ("query needs more than N MB of memory"). A catalog x catalog match of two large
-// tables needs the coarse-partitioned form described in docs/query_engine.md (Cross-match).
+// Memory: the build rows (RowStore); while building 16 bytes per (index or pixel, row) entry and
+// 16 per row of positions; then 28 bytes per bucket entry and about 40 per bucket (its pixel,
+// its start, the directory), all accounted (the peak, not released); beyond the budget the query
+// fails with LimitExceeded ("query needs more than N MB of memory").
+//
+// Partitioned (catalog x catalog, SpatialJoinKeys::partition_order >= 0): the join runs once per
+// partition of the left scan under a Gather (adql/exec/gather.cc), and its right scan reads only
+// the partition's pixels at the partition order and their neighbours: memory is bounded by a
+// partition and its margin, and the partitions run on the worker threads.
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <numbers>
 
+#include "adql/binder/query_catalog.h"
 #include "adql/exec/internal/expression_nodes.h"
 #include "adql/exec/internal/join.h"
 #include "adql/planner/logical_plan.h"
@@ -46,6 +70,10 @@ constexpr double kDegToRad = std::numbers::pi / 180.0;
 // of the pixels at the join's order; beyond, reading the scan as planned is as cheap.
 constexpr size_t kMaxProbeRanges = 1 << 20;
 constexpr double kMaxProbeShare = 0.5;
+// Nor when they are so many that seeking to each costs more than reading the table: a seek
+// costs about as much as reading this many rows in sequence (a catalog against a catalog of
+// similar size reads it whole).
+constexpr double kRowsPerSeek = 32;
 
 bool ValidPosition(double ra, double dec) {
   return std::isfinite(ra) && std::isfinite(dec) && dec >= -90.0 && dec <= 90.0;
@@ -71,6 +99,51 @@ class DeferredOperator final : public Operator {
 struct ProbeRestriction {
   bool use = false;
   std::vector<IndexRange> ranges;
+  double probe_rows = 0;  // the probe table's rows (catalog statistics)
+};
+
+// Pixel -> bucket, open addressing (linear probing, load at most one half): one or two memory
+// reads a lookup, hit or miss, where a binary search over millions of pixels takes twenty.
+class PixelDirectory {
+ public:
+  // REQUIRES: `pixels` distinct, none equal to ~0.
+  void Build(const std::vector<uint64_t>& pixels) {
+    int bits = 4;
+    while ((size_t{1} << bits) < 2 * pixels.size()) ++bits;
+    shift_ = 64 - bits;
+    mask_ = (uint64_t{1} << bits) - 1;
+    keys_.assign(size_t{1} << bits, kEmpty);
+    values_.assign(size_t{1} << bits, 0);
+    for (size_t b = 0; b < pixels.size(); ++b) {
+      uint64_t slot = Slot(pixels[b]);
+      while (keys_[slot] != kEmpty) slot = (slot + 1) & mask_;
+      keys_[slot] = pixels[b];
+      values_[slot] = static_cast<uint32_t>(b);
+    }
+  }
+
+  // The bucket of `pixel`, or -1.
+  int64_t Find(uint64_t pixel) const {
+    for (uint64_t slot = Slot(pixel);; slot = (slot + 1) & mask_) {
+      if (keys_[slot] == pixel) return values_[slot];
+      if (keys_[slot] == kEmpty) return -1;
+    }
+  }
+
+  static size_t BytesFor(size_t pixels) {
+    size_t slots = 16;
+    while (slots < 2 * pixels) slots *= 2;
+    return slots * (sizeof(uint64_t) + sizeof(uint32_t));
+  }
+
+ private:
+  static constexpr uint64_t kEmpty = ~uint64_t{0};
+  uint64_t Slot(uint64_t pixel) const { return (pixel * 0x9E3779B97F4A7C15ULL) >> shift_; }
+
+  int shift_ = 60;
+  uint64_t mask_ = 15;
+  std::vector<uint64_t> keys_;
+  std::vector<uint32_t> values_;
 };
 
 class SpatialJoinOperator final : public JoinOperator {
@@ -92,13 +165,17 @@ class SpatialJoinOperator final : public JoinOperator {
     }
     const double r = keys_.radius_deg;
     if (!std::isfinite(r) || r < 0) return Status::Internal("spatial join with a bad radius");
-    order_ = DiscPixelOrder(r);
+    neighbour_order_ = NeighbourPixelOrder(r);
+    neighbours_ = neighbour_order_ >= 0;
+    order_ = neighbours_ ? neighbour_order_ : DiscPixelOrder(r);
     // A margin far above any difference between the condition's formula and this one
     // (relative 1e-9, plus 1e-9 degrees), far below any radius worth a join.
     const double padded = r * (1 + 1e-9) + 1e-9;
     prefilter_ = padded < 179.0;
     const double s = std::sin(0.5 * padded * kDegToRad);
     hav_limit_ = s * s;
+    // |Dec1 - Dec2| never exceeds the separation.
+    dec_pad_ = prefilter_ ? padded * kDegToRad : std::numeric_limits<double>::infinity();
     return Status::OK();
   }
 
@@ -112,11 +189,14 @@ class SpatialJoinOperator final : public JoinOperator {
       const double ra = ra_scratch_[i], dec = dec_scratch_[i];
       build_ra_.push_back(ra);
       build_dec_.push_back(dec);
-      build_cos_dec_.push_back(state_scratch_[i] == kValid ? std::cos(dec * kDegToRad) : 0.0);
-      build_valid_.push_back(state_scratch_[i] == kValid ? 1 : 0);
       if (state_scratch_[i] == kNull) continue;
       if (state_scratch_[i] == kInvalid) {
         wild_.push_back(row);
+        continue;
+      }
+      if (neighbours_) {
+        // Its own pixel only, at any order <= the neighbour order: the order-29 index.
+        entries_.push_back({HealpixIndex29(ra, dec), row});
         continue;
       }
       pixels_scratch_.clear();
@@ -124,26 +204,74 @@ class SpatialJoinOperator final : public JoinOperator {
       for (uint64_t p : pixels_scratch_) entries_.push_back({p, row});
     }
     const size_t grown = (entries_.capacity() - entries_before) * sizeof(Entry);
-    return right_store().AccountExtra(grown + batch.num_rows * (3 * sizeof(double) + 1));
+    return right_store().AccountExtra(grown + batch.num_rows * 2 * sizeof(double));
   }
 
   Status FinishBuild() override {
-    std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
-      return a.pixel != b.pixel ? a.pixel < b.pixel : a.row < b.row;
-    });
-    bucket_rows_.reserve(entries_.size());
-    for (size_t i = 0; i < entries_.size(); ++i) {
-      if (i == 0 || entries_[i].pixel != entries_[i - 1].pixel) {
-        bucket_pixels_.push_back(entries_[i].pixel);
-        bucket_begin_.push_back(static_cast<uint32_t>(i));
-      }
-      bucket_rows_.push_back(entries_[i].row);
+    build_rows_ = build_ra_.size();
+    auto by_key = [](const Entry& a, const Entry& b) {
+      return a.key != b.key ? a.key < b.key : a.row < b.row;
+    };
+    // A spatial table's rows arrive in index order already.
+    if (!std::is_sorted(entries_.begin(), entries_.end(), by_key)) {
+      std::sort(entries_.begin(), entries_.end(), by_key);
     }
-    bucket_begin_.push_back(static_cast<uint32_t>(entries_.size()));
-    // The buckets (12 bytes an entry) replace the entries (16): the accounted total, the peak,
-    // stays as it is.
+    int shift = 0;  // entries_ hold pixels at order_ in the disc form
+    if (neighbours_) {
+      shift = 2 * (kIndexOrder - order_);
+      if (restriction_ != nullptr) {
+        std::vector<uint64_t> pixels;
+        for (const Entry& e : entries_) {
+          if (pixels.empty() || pixels.back() != e.key >> shift) pixels.push_back(e.key >> shift);
+        }
+        SKY_RETURN_IF_ERROR(DecideRestriction(pixels));
+      }
+      if (restriction_ == nullptr || !restriction_->use) {
+        order_ = CoarseOrder();
+        shift = 2 * (kIndexOrder - order_);
+      }
+    }
+    // Buckets: runs of equal pixels, each sorted by Dec.
+    const size_t n = entries_.size();
+    SKY_RETURN_IF_ERROR(right_store().AccountExtra(n * (3 * sizeof(double) + sizeof(uint32_t))));
+    b_ra_.reserve(n);
+    b_dec_.reserve(n);
+    b_cos_.reserve(n);
+    b_row_.reserve(n);
+    for (size_t i = 0; i < n;) {
+      const uint64_t pixel = entries_[i].key >> shift;
+      size_t j = i + 1;
+      while (j < n && entries_[j].key >> shift == pixel) ++j;
+      if (j - i > 1) {
+        std::sort(entries_.begin() + static_cast<ptrdiff_t>(i),
+                  entries_.begin() + static_cast<ptrdiff_t>(j),
+                  [this](const Entry& a, const Entry& b) {
+                    const double da = build_dec_[a.row], db = build_dec_[b.row];
+                    return da != db ? da < db : a.row < b.row;
+                  });
+      }
+      bucket_pixels_.push_back(pixel);
+      bucket_begin_.push_back(static_cast<uint32_t>(i));
+      for (size_t e = i; e < j; ++e) {
+        const uint32_t row = entries_[e].row;
+        const double dec = build_dec_[row] * kDegToRad;
+        b_ra_.push_back(build_ra_[row] * kDegToRad);
+        b_dec_.push_back(dec);
+        b_cos_.push_back(std::cos(dec));
+        b_row_.push_back(row);
+      }
+      i = j;
+    }
+    bucket_begin_.push_back(static_cast<uint32_t>(n));
+    SKY_RETURN_IF_ERROR(right_store().AccountExtra(PixelDirectory::BytesFor(bucket_pixels_.size()) +
+                                                   bucket_pixels_.size() * 12));
+    directory_.Build(bucket_pixels_);
     std::vector<Entry>().swap(entries_);
-    if (restriction_ != nullptr) DecideRestriction();
+    std::vector<double>().swap(build_ra_);
+    std::vector<double>().swap(build_dec_);
+    if (restriction_ != nullptr && !neighbours_) {
+      SKY_RETURN_IF_ERROR(DecideRestriction(bucket_pixels_));
+    }
     return Status::OK();
   }
 
@@ -167,25 +295,38 @@ class SpatialJoinOperator final : public JoinOperator {
         StartRow();
       }
       const auto l = static_cast<uint32_t>(position_);
-      const bool valid = probe_state_[position_] == kValid;
-      const double ra = probe_ra_[position_] * kDegToRad;
-      const double dec = probe_dec_[position_] * kDegToRad;
-      const double cos_dec = valid ? std::cos(dec) : 0.0;
-      while (cursor_ < cursor_end_) {
-        if (left_out->size() >= max) return true;
-        const uint32_t r = phase_ == 0   ? bucket_rows_[cursor_]
-                           : phase_ == 1 ? wild_[cursor_]
-                                         : static_cast<uint32_t>(cursor_);
-        ++cursor_;
-        if (valid && prefilter_ && build_valid_[r] &&
-            !Near(ra, dec, cos_dec, build_ra_[r] * kDegToRad, build_dec_[r] * kDegToRad,
-                  build_cos_dec_[r])) {
+      while (phase_ != Phase::kDone) {
+        if (phase_ == Phase::kBuckets) {
+          const double lo = row_dec_ - dec_pad_, hi = row_dec_ + dec_pad_;
+          while (cursor_ < cursor_end_) {
+            if (left_out->size() >= max) return true;
+            const size_t c = cursor_++;
+            const double dec = b_dec_[c];
+            if (dec > hi) {  // sorted by Dec: the rest of the bucket is farther
+              cursor_ = cursor_end_;
+              break;
+            }
+            if (dec < lo || (prefilter_ && !Near(b_ra_[c], dec, b_cos_[c]))) continue;
+            left_out->push_back(l);
+            right_out->push_back(b_row_[c]);
+          }
+          if (++span_ < spans_.size()) {
+            OpenSpan();
+          } else {
+            NextPhase();
+          }
           continue;
         }
-        left_out->push_back(l);
-        right_out->push_back(r);
+        // The build rows without a valid position, or every build row.
+        while (cursor_ < cursor_end_) {
+          if (left_out->size() >= max) return true;
+          const auto r = phase_ == Phase::kWild ? wild_[cursor_] : static_cast<uint32_t>(cursor_);
+          ++cursor_;
+          left_out->push_back(l);
+          right_out->push_back(r);
+        }
+        NextPhase();
       }
-      if (NextPhase()) continue;
       row_started_ = false;
       ++position_;
       // Semi and anti joins: let the caller mark matches before this row's next candidates.
@@ -196,10 +337,19 @@ class SpatialJoinOperator final : public JoinOperator {
 
  private:
   enum State : uint8_t { kNull, kInvalid, kValid };
+  // A probe row's candidates: its buckets (valid positions), then the build rows without a
+  // valid position; or every build row (a probe row without a valid position).
+  enum class Phase : uint8_t { kBuckets, kWild, kAll, kDone };
+  // While building: the order-29 index (neighbour form) or the pixel (disc form) of a row.
   struct Entry {
-    uint64_t pixel;
+    uint64_t key;
     uint32_t row;
   };
+  // A bucket with more rows than this is entered by a binary search on Dec.
+  static constexpr size_t kSweepRows = 16;
+  // The coarsest occupancy worth a coarser order: an occupied pixel of the chosen order holds
+  // about this many build rows (fewer bucket lookups, still few candidates per probe row).
+  static constexpr size_t kRowsPerPixel = 4;
 
   // The positions of `batch` as doubles in degrees, and their state.
   static Status Positions(ExpressionEvaluator& ra_eval, ExpressionEvaluator& dec_eval,
@@ -230,84 +380,158 @@ class SpatialJoinOperator final : public JoinOperator {
     return Status::OK();
   }
 
-  // True when the positions (radians) may be within the padded radius.
-  bool Near(double ra1, double dec1, double cos_dec1, double ra2, double dec2,
-            double cos_dec2) const {
-    const double sd = std::sin(0.5 * (dec2 - dec1));
-    const double sr = std::sin(0.5 * (ra2 - ra1));
-    return sd * sd + cos_dec1 * cos_dec2 * sr * sr <= hav_limit_;
+  // True when the build position (radians) may be within the padded radius of the current
+  // probe row.
+  bool Near(double ra, double dec, double cos_dec) const {
+    const double sd = std::sin(0.5 * (dec - row_dec_));
+    const double sr = std::sin(0.5 * (ra - row_ra_));
+    return sd * sd + row_cos_ * cos_dec * sr * sr <= hav_limit_;
   }
 
-  // Candidates of the probe row at position_: its pixel's bucket (valid positions) or every
-  // build row (invalid ones), then the build rows without a valid position.
+  // The finest order <= the neighbour order at which an occupied pixel holds kRowsPerPixel
+  // build rows on average (entries_ sorted by order-29 index): the number of distinct pixels at
+  // every order comes from one pass, each adjacent pair's first differing order.
+  int CoarseOrder() const {
+    const int k = neighbour_order_;
+    if (entries_.size() < 2) return k;
+    std::array<size_t, kIndexOrder + 1> new_pixel_at{};
+    for (size_t i = 1; i < entries_.size(); ++i) {
+      const uint64_t x = entries_[i].key ^ entries_[i - 1].key;
+      if (x == 0) continue;
+      const int msb = 63 - std::countl_zero(x);
+      ++new_pixel_at[static_cast<size_t>(std::max(0, kIndexOrder - msb / 2))];
+    }
+    std::array<size_t, kIndexOrder + 1> distinct{};
+    size_t count = 1;
+    for (int j = 0; j <= k; ++j) {
+      count += new_pixel_at[static_cast<size_t>(j)];
+      distinct[static_cast<size_t>(j)] = count;
+    }
+    for (int j = k; j > 0; --j) {
+      if (entries_.size() >= kRowsPerPixel * distinct[static_cast<size_t>(j)]) return j;
+    }
+    return 0;
+  }
+
   void StartRow() {
     row_started_ = true;
-    if (probe_state_[position_] == kValid) {
-      phase_ = 0;
-      const uint64_t pixel = PixelAt(order_, probe_ra_[position_], probe_dec_[position_]);
-      if (pixel != last_pixel_ || !have_last_pixel_) {
-        last_pixel_ = pixel;
-        have_last_pixel_ = true;
-        auto it = std::lower_bound(bucket_pixels_.begin(), bucket_pixels_.end(), pixel);
-        if (it == bucket_pixels_.end() || *it != pixel) {
-          last_begin_ = last_end_ = 0;
-        } else {
-          const auto b = static_cast<size_t>(it - bucket_pixels_.begin());
-          last_begin_ = bucket_begin_[b];
-          last_end_ = bucket_begin_[b + 1];
-        }
-      }
-      cursor_ = last_begin_;
-      cursor_end_ = last_end_;
-    } else {
-      phase_ = 2;
+    if (probe_state_[position_] != kValid) {
+      phase_ = Phase::kAll;
       cursor_ = 0;
-      cursor_end_ = build_ra_.size();
+      cursor_end_ = build_rows_;
+      return;
     }
-    if (cursor_ == cursor_end_) NextPhase();
+    const double ra = probe_ra_[position_], dec = probe_dec_[position_];
+    row_ra_ = ra * kDegToRad;
+    row_dec_ = dec * kDegToRad;
+    row_cos_ = std::cos(row_dec_);
+    const uint64_t pixel = PixelAt(order_, ra, dec);
+    if (pixel != last_pixel_ || !have_last_pixel_) {
+      last_pixel_ = pixel;
+      have_last_pixel_ = true;
+      LoadSpans(pixel);
+    }
+    phase_ = Phase::kBuckets;
+    span_ = 0;
+    if (spans_.empty()) {
+      NextPhase();
+    } else {
+      OpenSpan();
+    }
   }
 
-  // Moves to the next list of candidates of the current row; false when there is none.
-  bool NextPhase() {
-    if (phase_ == 0 && !wild_.empty()) {
-      phase_ = 1;
+  // The buckets a probe row in `pixel` takes: the pixel's own and (neighbour form) its
+  // neighbours'.
+  void LoadSpans(uint64_t pixel) {
+    spans_.clear();
+    std::array<uint64_t, 8> near{};
+    const int n = neighbours_ ? NeighbourPixels(order_, pixel, &near) : 0;
+    for (int i = -1; i < n; ++i) {
+      const int64_t b = directory_.Find(i < 0 ? pixel : near[static_cast<size_t>(i)]);
+      if (b < 0) continue;
+      spans_.push_back(
+          {bucket_begin_[static_cast<size_t>(b)], bucket_begin_[static_cast<size_t>(b) + 1]});
+    }
+  }
+
+  void OpenSpan() {
+    const auto [begin, end] = spans_[span_];
+    cursor_ = begin;
+    cursor_end_ = end;
+    if (end - begin > kSweepRows) {
+      cursor_ = static_cast<size_t>(
+          std::lower_bound(b_dec_.begin() + begin, b_dec_.begin() + end, row_dec_ - dec_pad_) -
+          b_dec_.begin());
+    }
+  }
+
+  // After the buckets: the wild rows, if any; after them (or every row): done.
+  void NextPhase() {
+    if (phase_ == Phase::kBuckets && !wild_.empty()) {
+      phase_ = Phase::kWild;
       cursor_ = 0;
       cursor_end_ = wild_.size();
-      return true;
+      return;
     }
-    phase_ = 3;
+    phase_ = Phase::kDone;
     cursor_ = cursor_end_ = 0;
-    return false;
   }
 
-  void DecideRestriction() {
+  // Whether the deferred probe scan reads only the ranges of `pixels` (sorted, distinct, at
+  // order_: the build buckets' pixels) and, in the neighbour form, their neighbours.
+  Status DecideRestriction(const std::vector<uint64_t>& pixels) {
     restriction_->use = false;
-    if (bucket_pixels_.size() > kMaxProbeRanges || !wild_.empty()) return;
+    if (pixels.size() > kMaxProbeRanges || !wild_.empty()) return Status::OK();
+    std::vector<uint64_t> reach;
+    if (neighbours_) {
+      SKY_RETURN_IF_ERROR(right_store().AccountExtra(9 * pixels.size() * sizeof(uint64_t)));
+      reach.reserve(9 * pixels.size());
+      std::array<uint64_t, 8> near{};
+      for (uint64_t p : pixels) {
+        reach.push_back(p);
+        const int n = NeighbourPixels(order_, p, &near);
+        reach.insert(reach.end(), near.begin(), near.begin() + n);
+      }
+      std::sort(reach.begin(), reach.end());
+      reach.erase(std::unique(reach.begin(), reach.end()), reach.end());
+    }
+    const std::vector<uint64_t>& read = neighbours_ ? reach : pixels;
     const double share =
-        static_cast<double>(bucket_pixels_.size()) / static_cast<double>(12ULL << (2 * order_));
-    if (share > kMaxProbeShare) return;
-    std::vector<IndexRange> ranges = PixelRanges(order_, bucket_pixels_);
+        static_cast<double>(read.size()) / static_cast<double>(12ULL << (2 * order_));
+    if (read.size() > kMaxProbeRanges || share > kMaxProbeShare) return Status::OK();
+    std::vector<IndexRange> ranges = PixelRanges(order_, read);
     if (!restriction_->ranges.empty()) ranges = IntersectRanges(ranges, restriction_->ranges);
+    if (static_cast<double>(ranges.size()) * kRowsPerSeek > restriction_->probe_rows) {
+      return Status::OK();
+    }
     restriction_->ranges = std::move(ranges);
     restriction_->use = true;
+    return Status::OK();
   }
 
   const plan::SpatialJoinKeys& keys_;
   std::shared_ptr<ProbeRestriction> restriction_;
   std::unique_ptr<ExpressionEvaluator> left_ra_, left_dec_, right_ra_, right_dec_;
-  int order_ = 0;
+  bool neighbours_ = true;   // the neighbour form (else the disc form)
+  int neighbour_order_ = 0;  // NeighbourPixelOrder(r), -1 in the disc form
+  int order_ = 0;            // the order of the buckets
   bool prefilter_ = true;
   double hav_limit_ = 0;
+  double dec_pad_ = 0;  // radians
 
-  // Build side: per row, the position (degrees), cos(dec) and whether it is valid.
-  std::vector<double> build_ra_, build_dec_, build_cos_dec_;
-  std::vector<uint8_t> build_valid_;
+  // Build side while building: per row, the position (degrees; 0 when NULL).
+  std::vector<double> build_ra_, build_dec_;
+  size_t build_rows_ = 0;
   std::vector<uint32_t> wild_;  // build rows with an invalid (not NULL) position
   std::vector<Entry> entries_;  // while building
-  // After building: bucket b holds bucket_rows_[bucket_begin_[b] .. bucket_begin_[b + 1]), the
-  // build rows filed under pixel bucket_pixels_[b] (ascending).
+  // After building: bucket b holds entries bucket_begin_[b] .. bucket_begin_[b + 1] of b_*, the
+  // build rows filed under pixel bucket_pixels_[b] (ascending), by ascending Dec; positions in
+  // radians.
   std::vector<uint64_t> bucket_pixels_;
-  std::vector<uint32_t> bucket_begin_, bucket_rows_;
+  std::vector<uint32_t> bucket_begin_;
+  std::vector<double> b_ra_, b_dec_, b_cos_;
+  std::vector<uint32_t> b_row_;
+  PixelDirectory directory_;
   std::vector<double> ra_scratch_, dec_scratch_;
   std::vector<uint8_t> state_scratch_;
   std::vector<uint64_t> pixels_scratch_;
@@ -318,12 +542,14 @@ class SpatialJoinOperator final : public JoinOperator {
   size_t probe_rows_ = 0;
   size_t position_ = 0;
   bool row_started_ = false;
-  int phase_ = 0;  // 0: the pixel's bucket, 1: wild rows, 2: every build row, 3: done
+  double row_ra_ = 0, row_dec_ = 0, row_cos_ = 0;  // the current row's position, radians
+  Phase phase_ = Phase::kDone;
+  size_t span_ = 0;
   size_t cursor_ = 0, cursor_end_ = 0;
-  // Rows of a scan in HEALPix order come pixel by pixel: the last lookup is reused.
+  // Rows of a scan in HEALPix order come pixel by pixel: the last pixel's buckets are reused.
   bool have_last_pixel_ = false;
   uint64_t last_pixel_ = 0;
-  size_t last_begin_ = 0, last_end_ = 0;
+  std::vector<std::pair<uint32_t, uint32_t>> spans_;  // [begin, end) in b_*
 };
 
 // The scan the probe ranges apply to: under an optional Gather, Filters and Projects.
@@ -357,6 +583,8 @@ Result<OperatorPtr> MakeSpatialJoin(const plan::Join& node, OperatorPtr right, E
       node.spatial->restrict_left_scan ? ProbeScan(*node.children[0], &start) : nullptr;
   if (scan != nullptr && partition == nullptr) {
     restriction = std::make_shared<ProbeRestriction>();
+    restriction->probe_rows =
+        scan->table != nullptr ? static_cast<double>(scan->table->def.row_count) : 0;
     if (scan->access.kind == plan::ScanAccess::Kind::kRanges) {
       restriction->ranges = scan->access.ranges;
       // No range at all: DecideRestriction's intersection must stay empty.
@@ -373,6 +601,24 @@ Result<OperatorPtr> MakeSpatialJoin(const plan::Join& node, OperatorPtr right, E
         });
   } else {
     SKY_ASSIGN_OR_RETURN(left, BuildOperator(*node.children[0], ctx, partition));
+  }
+  // Partitioned (catalog x catalog): the Gather above partitions the left scan; the right scan
+  // reads only the partition's pixels at the partition order and their neighbours, which hold
+  // every build row within r of a probe row of the partition (NeighbourhoodRanges).
+  const plan::PlanNode* left_start = nullptr;
+  const plan::PlanNode* right_start = nullptr;
+  if (partition != nullptr && node.spatial->partition_order >= 0 &&
+      partition->scan == ProbeScan(*node.children[0], &left_start)) {
+    const plan::Scan* build_scan = ProbeScan(*node.children[1], &right_start);
+    if (build_scan != nullptr) {
+      ScanPartition p;
+      p.scan = build_scan;
+      p.ranges = NeighbourhoodRanges(node.spatial->partition_order, partition->ranges);
+      if (build_scan->access.kind == plan::ScanAccess::Kind::kRanges) {
+        p.ranges = IntersectRanges(p.ranges, build_scan->access.ranges);
+      }
+      SKY_ASSIGN_OR_RETURN(right, BuildOperator(*right_start, ctx, &p));
+    }
   }
   auto op = std::make_unique<SpatialJoinOperator>(node, std::move(left), std::move(right), ctx,
                                                   std::move(restriction));

@@ -86,6 +86,7 @@ SpatialJoinKeys SpatialJoinKeys::Clone() const {
   c.right_dec = right_dec->Clone();
   c.radius_deg = radius_deg;
   c.restrict_left_scan = restrict_left_scan;
+  c.partition_order = partition_order;
   return c;
 }
 
@@ -257,6 +258,9 @@ void ExplainNode(const PlanNode& node, int indent, std::string* out) {
                 ToString(*s.left_dec) + ") ~ (" + ToString(*s.right_ra) + ", " +
                 ToString(*s.right_dec) + ")";
         if (s.restrict_left_scan) *out += " probe-ranges";
+        if (s.partition_order >= 0) {
+          *out += " partitioned(order=" + std::to_string(s.partition_order) + ")";
+        }
         *out += ")";
       }
       if (j.condition != nullptr) *out += " on " + ToString(*j.condition);

@@ -152,6 +152,12 @@ struct SpatialJoinKeys {
   // spatial store table keyed by exactly the left position: the executor may read only the
   // index ranges near the right input's positions (Explain: "probe-ranges").
   bool restrict_left_scan = false;
+  // Catalog x catalog (>= 0): both inputs are scans of spatial tables keyed by their positions,
+  // too large to build whole; the Join sits under a Gather that partitions the left scan, and
+  // for each partition the executor builds from the right table's rows in the partition's
+  // pixels at this order and their neighbours only (memory bounded by a partition and its
+  // margin; Explain: "partitioned(order=N)"). -1: the right input is built whole.
+  int partition_order = -1;
 
   SpatialJoinKeys Clone() const;
 };

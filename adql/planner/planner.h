@@ -39,6 +39,10 @@ struct PlannerOptions {
   // read at least this many rows (from the catalog's row counts and the ranges' share of the
   // sky). 0: every eligible pipeline (tests use it to exercise the executor's merges).
   int64_t parallel_min_rows = 200000;
+  // A spatial join of two scans keyed by their positions is partitioned by coarse pixel (each
+  // partition reads its build rows plus a margin) when both are estimated to read at least this
+  // many rows; smaller build sides are read whole. Tests lower it to exercise the partitions.
+  int64_t partitioned_join_min_rows = 1000000;
 };
 
 // Rewrites `plan`. Success: the plan to execute (the input is consumed). Errors: Internal only

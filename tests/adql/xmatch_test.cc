@@ -345,6 +345,49 @@ TEST_F(XmatchTest, SmallerInputBuildsAndProbeScanIsRestricted) {
   EXPECT_NE(plan.find("ranges="), std::string::npos) << plan;
 }
 
+TEST_F(XmatchTest, CatalogByCatalogIsPartitioned) {
+  Upload(Generate(1.0 / 3600, 1));
+  const std::string on =
+      " ON DISTANCE(POINT(a.coord_ra, a.coord_dec), POINT(b.coord_ra, b.coord_dec)) < 1./3600";
+  // Object x Object (10 M rows each): a Gather over the probe scan's partitions, 40 of about
+  // 250 k build rows, margins at order 8 (the margin order, below the neighbour order 16).
+  std::string plan = Explain(
+      "SELECT COUNT(*) FROM dp02_dc2_catalogs.Object AS a JOIN dp02_dc2_catalogs.Object AS b" + on);
+  EXPECT_NE(plan.find("Gather concat partitions=40\n"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("spatial(r=0.000277778 (#0, #1) ~ (#0, #1) partitioned(order=8))"),
+            std::string::npos)
+      << plan;
+  EXPECT_LT(plan.find("Gather concat"), plan.find("Join inner")) << plan;
+  // Left and semi joins too; the margin order never exceeds the join's neighbour order
+  // (1 degree: order 4 at most).
+  plan = Explain(
+      "SELECT a.objectId, b.objectId FROM dp02_dc2_catalogs.Object AS a LEFT JOIN "
+      "dp02_dc2_catalogs.Object AS b ON DISTANCE(POINT(a.coord_ra, a.coord_dec), "
+      "POINT(b.coord_ra, b.coord_dec)) < 1");
+  EXPECT_NE(plan.find("Join left spatial(r=1 (#1, #2) ~ (#1, #2) partitioned(order=4))"),
+            std::string::npos)
+      << plan;
+  // Built whole: a RIGHT join (unmatched build rows), a cone on one side (small), an upload, a
+  // radius beyond the neighbour form.
+  for (const std::string& q : {
+           "SELECT a.objectId FROM dp02_dc2_catalogs.Object AS a RIGHT JOIN "
+           "dp02_dc2_catalogs.Object AS b" +
+               on,
+           "SELECT a.objectId FROM dp02_dc2_catalogs.Object AS a JOIN "
+           "dp02_dc2_catalogs.Object AS b" +
+               on + " WHERE CONTAINS(POINT(b.coord_ra, b.coord_dec), CIRCLE(10, 20, 0.5)) = 1",
+           std::string("SELECT u.id FROM TAP_UPLOAD.a AS u JOIN dp02_dc2_catalogs.Object AS b "
+                       "ON DISTANCE(POINT(u.ra, u.dec), POINT(b.coord_ra, b.coord_dec)) < 0.01"),
+           std::string("SELECT a.objectId FROM dp02_dc2_catalogs.Object AS a JOIN "
+                       "dp02_dc2_catalogs.Object AS b ON DISTANCE(POINT(a.coord_ra, "
+                       "a.coord_dec), POINT(b.coord_ra, b.coord_dec)) < 40"),
+       }) {
+    plan = Explain(q);
+    EXPECT_NE(plan.find("spatial(r="), std::string::npos) << q << "\n" << plan;
+    EXPECT_EQ(plan.find("partitioned("), std::string::npos) << q << "\n" << plan;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Exactness.
 

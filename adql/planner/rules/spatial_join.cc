@@ -47,19 +47,40 @@
 // would hash on a handful of values); the hash keys are dropped, the equalities stay in the
 // condition.
 //
+// Catalog x catalog: when both inputs are scans of spatial tables keyed by their positions and
+// both are estimated at 1 M rows or more, the build side would not fit (or would hold a whole
+// table): the Join goes under a Gather that splits the left scan into partitions of the key
+// space (about 250 k build rows each), and the executor builds each partition's join from the
+// right table's rows in the partition's pixels at a coarse order c and their neighbours
+// (SpatialJoinKeys::partition_order), on the worker threads. E.g.
+//   SELECT COUNT(*) FROM cat.A AS a JOIN cat.B AS b
+//     ON DISTANCE(POINT(a.ra, a.dec), POINT(b.ra, b.dec)) < 1./3600      (10 M rows each)
+// becomes
+//   Aggregate COUNT(*)
+//     Gather concat partitions=40
+//       Join inner spatial(r=0.000277778 (#0, #1) ~ (#0, #1) partitioned(order=8)) on (...)
+//         Scan cat.A full [ra, dec]
+//         Scan cat.B full [ra, dec]
+// Only for inner, left, semi and anti joins (each probe row is decided within its partition;
+// RIGHT and FULL joins report unmatched build rows, and a margin row is built by several
+// partitions).
+//
 // Build side: the executor builds from the right input. For inner and outer joins the input
 // with fewer estimated rows (EstimateRows: an upload's row count, a cone's share of a table)
 // goes to the right; a LEFT join swapped becomes a RIGHT join (the upload-outer-join case:
 // `FROM targets LEFT JOIN Object` builds the targets and streams Object).
 #include "adql/planner/rules/spatial_join.h"
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <utility>
 
 #include "adql/binder/query_catalog.h"
 #include "adql/planner/internal/expr_util.h"
 #include "adql/planner/internal/plan_util.h"
 #include "common/ascii.h"
+#include "indexing/disc_pixels.h"
 
 namespace skyshard::adql::planner {
 namespace {
@@ -233,9 +254,10 @@ const plan::Scan* ChainScan(const PlanNode& node) {
   }
 }
 
-// True when the left input is a chain over a scan keyed by exactly the left position.
-bool LeftScanKeyedByPosition(PlanNode& left, const SpatialJoinKeys& k) {
-  const plan::Scan* scan = ChainScan(left);
+// True when `input` is a chain over a scan of a spatial table keyed by exactly the position
+// (ra, dec), expressions over the input's columns.
+bool ScanKeyedByPosition(PlanNode& input, const Expr& ra_expr, const Expr& dec_expr) {
+  const plan::Scan* scan = ChainScan(input);
   if (scan == nullptr || scan->table == nullptr ||
       scan->table->source != QueryTable::Source::kStore ||
       scan->table->def.kind != TableKind::kSpatial ||
@@ -243,12 +265,12 @@ bool LeftScanKeyedByPosition(PlanNode& left, const SpatialJoinKeys& k) {
        scan->access.kind != plan::ScanAccess::Kind::kRanges)) {
     return false;
   }
-  if (k.left_ra->kind != ExprKind::kColumn || k.left_ra->depth != 0 ||
-      k.left_dec->kind != ExprKind::kColumn || k.left_dec->depth != 0) {
+  if (ra_expr.kind != ExprKind::kColumn || ra_expr.depth != 0 ||
+      dec_expr.kind != ExprKind::kColumn || dec_expr.depth != 0) {
     return false;
   }
-  const ColumnOrigin ra = TraceColumn(left, k.left_ra->column);
-  const ColumnOrigin dec = TraceColumn(left, k.left_dec->column);
+  const ColumnOrigin ra = TraceColumn(input, ra_expr.column);
+  const ColumnOrigin dec = TraceColumn(input, dec_expr.column);
   const TableDef& def = scan->table->def;
   const int ra_column = def.ColumnIndex(def.ra_column);
   const int dec_column = def.ColumnIndex(def.dec_column);
@@ -260,8 +282,53 @@ bool LeftScanKeyedByPosition(PlanNode& left, const SpatialJoinKeys& k) {
          def.columns[static_cast<size_t>(dec_column)].type.type == DataType::kDouble;
 }
 
-void Visit(PlanPtr* slot) {
-  for (PlanPtr& c : (*slot)->children) Visit(&c);
+// Catalog x catalog: the build side is partitioned from PlannerOptions::
+// partitioned_join_min_rows estimated rows (a build of ~100 bytes a row), into pieces of about
+// kRowsPerPartition rows.
+constexpr double kRowsPerPartition = 250e3;
+constexpr int kMaxPartitions = 4096;
+// The margin order: a partition spans at least this many of its pixels, and the order is at
+// least kMarginOrder (pixels of 0.23 deg: the margin, one ring of them around the partition,
+// stays a few percent of it), and at most the join's neighbour order.
+constexpr uint64_t kPixelsPerPartition = 64;
+constexpr int kMarginOrder = 8;
+
+// Wraps the spatial join at *slot in a Gather over the left scan's partitions when both inputs
+// are large scans of spatial tables keyed by their positions and the join type lets each
+// probe row be decided within its own partition (inner, left, semi, anti: a build row may be
+// read by several partitions, so RIGHT and FULL joins, which report unmatched build rows, are
+// built whole).
+void MaybePartition(PlanPtr* slot, const PlannerOptions& options) {
+  auto& join = (*slot)->As<plan::Join>();
+  SpatialJoinKeys& k = *join.spatial;
+  const int neighbour_order = NeighbourPixelOrder(k.radius_deg);
+  if (neighbour_order < 0 || join.type == JoinType::kRight || join.type == JoinType::kFull) return;
+  const double left_rows = EstimateRows(*join.children[0]);
+  const double right_rows = EstimateRows(*join.children[1]);
+  const auto min_rows = static_cast<double>(options.partitioned_join_min_rows);
+  if (right_rows < min_rows || left_rows < min_rows) return;
+  if (!ScanKeyedByPosition(*join.children[0], *k.left_ra, *k.left_dec) ||
+      !ScanKeyedByPosition(*join.children[1], *k.right_ra, *k.right_dec)) {
+    return;
+  }
+  const int threads = options.threads > 0 ? options.threads : 1;
+  const int parts = static_cast<int>(std::clamp(std::ceil(right_rows / kRowsPerPartition),
+                                                static_cast<double>(std::max(2, threads)),
+                                                static_cast<double>(kMaxPartitions)));
+  int order = kMarginOrder;
+  while ((12ULL << (2 * order)) < kPixelsPerPartition * static_cast<uint64_t>(parts)) ++order;
+  k.partition_order = std::min(order, neighbour_order);
+  k.restrict_left_scan = false;
+  auto gather = std::make_unique<plan::Gather>();
+  gather->merge = plan::Gather::Merge::kConcat;
+  gather->partitions = parts;
+  gather->schema = (*slot)->schema;
+  gather->children.push_back(std::move(*slot));
+  *slot = std::move(gather);
+}
+
+void Visit(PlanPtr* slot, const PlannerOptions& options) {
+  for (PlanPtr& c : (*slot)->children) Visit(&c, options);
   if ((*slot)->kind != PlanKind::kJoin) return;
   auto& j = (*slot)->As<plan::Join>();
   if (j.condition == nullptr || j.type == JoinType::kCross || j.spatial.has_value()) return;
@@ -290,7 +357,9 @@ void Visit(PlanPtr* slot) {
   const bool drops_unmatched_left = join.type == JoinType::kInner ||
                                     join.type == JoinType::kRight || join.type == JoinType::kSemi;
   join.spatial->restrict_left_scan =
-      drops_unmatched_left && LeftScanKeyedByPosition(*join.children[0], *join.spatial);
+      drops_unmatched_left &&
+      ScanKeyedByPosition(*join.children[0], *join.spatial->left_ra, *join.spatial->left_dec);
+  MaybePartition(join_slot, options);
 }
 
 }  // namespace
@@ -302,6 +371,6 @@ std::optional<SpatialJoinKeys> SpatialKeysOf(const Expr& e, int left_width) {
   return PredicateKeys(*b->call, left_width);
 }
 
-void PlanSpatialJoins(plan::PlanPtr* plan, const PlannerOptions& /*options*/) { Visit(plan); }
+void PlanSpatialJoins(plan::PlanPtr* plan, const PlannerOptions& options) { Visit(plan, options); }
 
 }  // namespace skyshard::adql::planner
