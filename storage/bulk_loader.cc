@@ -41,9 +41,7 @@ namespace {
 using internal::FromRocks;
 
 constexpr size_t kBatchRows = 8192;
-// Child rows whose parent is missing (loaded only with --allow-orphans) get this spatial key:
-// past every valid order-29 index, so no cone ever reaches them.
-constexpr uint64_t kOrphanHpx = ~uint64_t{0};
+using keys::kOrphanHpx;
 
 using Clock = std::chrono::steady_clock;
 

@@ -39,6 +39,10 @@ constexpr std::string_view kFormatKey = std::string_view(
     7);
 constexpr int kFormatVersion = 2;
 
+// The spatial key of a child row whose parent is missing (loaded only with --allow-orphans):
+// past every valid order-29 index, so no cone ever reaches such rows.
+constexpr uint64_t kOrphanHpx = ~uint64_t{0};
+
 inline void PutU32(std::string* out, uint32_t v) {
   v = __builtin_bswap32(v);  // keys are big-endian; the host is little-endian (row_codec.cc)
   char b[4];

@@ -212,6 +212,26 @@ TEST_F(LoaderErrorTest, OrphanChildRowsAreRefusedUnlessAllowed) {
   const size_t all = count({});
   EXPECT_EQ(count({{0, kIndexPixels / 2}, {kIndexPixels / 2, kRangeToEnd}}), all);
   EXPECT_EQ(count({{0, kIndexPixels}}), all - 1);
+  // The rows of a parent key with no parent row are the orphans loaded under it, as a full scan
+  // filtered on that key would find them.
+  auto children = [&](int64_t parent) {
+    auto it = (*store)->ScanChildren(*src, {1, 2}, parent);  // objectId, band
+    EXPECT_TRUE(it.ok()) << it.status().ToString();
+    std::vector<std::string> bands;
+    ColumnBatch batch;
+    while (it.ok()) {
+      auto got = (*it)->Next(&batch, 100);
+      EXPECT_TRUE(got.ok());
+      if (!got.ok() || *got == 0) break;
+      for (size_t i = 0; i < *got; ++i) {
+        EXPECT_EQ(batch.columns[0].ints[i], parent);
+        bands.push_back(std::string(batch.columns[1].strings[i]));
+      }
+    }
+    return bands;
+  };
+  EXPECT_EQ(children(42), std::vector<std::string>{"r"});
+  EXPECT_TRUE(children(43).empty());
 }
 
 TEST_F(LoaderErrorTest, BadManifestAndSchema) {
