@@ -113,13 +113,15 @@ int ParseCommand(int argc, char** argv) {
 int QueryCommand(int argc, char** argv) {
   if (WantsHelp(argc, argv, 2)) {
     std::cout
-        << "usage: skyshard query --data DIR [--release NAME] [--format csv|tsv|votable|...]\n"
+        << "usage: skyshard query --data DIR [--release NAME] [--format csv|tsv|votable|fits|...]\n"
            "                      [--maxrec N] [--explain] [--no-rewrites] [--threads N]\n"
            "                      [--memory MB] [--timeout SECONDS] [--upload NAME=FILE]...\n"
            "                      'ADQL'\n"
            "Runs an ADQL query over a published release and writes the result to stdout: CSV\n"
            "by default; --format takes any TAP RESPONSEFORMAT (votable = BINARY2, csv, tsv,\n"
-           "votable/td, ...). --maxrec stops after N rows (a VOTable then says OVERFLOW).\n"
+           "votable/td, fits, ...). --maxrec stops after N rows (a VOTable then says OVERFLOW,\n"
+           "a FITS header QSTATUS = 'OVERFLOW'). FITS is spooled in $TMPDIR (or /tmp) and\n"
+           "written when the query has finished; a query that fails writes no FITS at all.\n"
            "--explain prints the physical plan instead of running the query. --no-rewrites\n"
            "runs the plan the binder built, without the planner's rules (for testing).\n"
            "--upload makes FILE (a VOTable, or CSV with a header row) the table\n"

@@ -12,7 +12,7 @@ namespace {
 constexpr std::string_view kAccepted =
     "accepted: votable, votable/b2, votable/b, votable/td, application/x-votable+xml"
     "[;serialization=BINARY2|BINARY|TABLEDATA], text/xml, csv, text/csv, tsv, "
-    "text/tab-separated-values";
+    "text/tab-separated-values, fits, application/fits";
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -73,6 +73,7 @@ Result<ResponseFormat> ParseResponseFormat(std::string_view value) {
       {"votable/tabledata", ResultFormat::kVOTableTableData},
       {"csv", ResultFormat::kCsv},
       {"tsv", ResultFormat::kTsv},
+      {"fits", ResultFormat::kFits},
   };
   for (const ShortForm& s : kShortForms) {
     if (type == s.name) {
@@ -88,16 +89,18 @@ Result<ResponseFormat> ParseResponseFormat(std::string_view value) {
     format = ResultFormat::kCsv;
   } else if (type == "text/tab-separated-values") {
     format = ResultFormat::kTsv;
-  } else if (type == "fits" || type == "application/fits" || type == "parquet" ||
-             type == "application/vnd.apache.parquet" || type == "text" || type == "text/plain" ||
-             type == "html" || type == "text/html") {
+  } else if (type == "application/fits") {
+    format = ResultFormat::kFits;
+  } else if (type == "parquet" || type == "application/vnd.apache.parquet" || type == "text" ||
+             type == "text/plain" || type == "html" || type == "text/html") {
     return Rejected(value, "is not supported by this service", true);
   } else {
     return Rejected(value, "is not a known format", false);
   }
   const bool is_votable = format == ResultFormat::kVOTableBinary2;
+  const bool is_text = format == ResultFormat::kCsv || format == ResultFormat::kTsv;
   for (const Parameter& p : params) {
-    if (p.name == "charset") {
+    if (p.name == "charset" && format != ResultFormat::kFits) {
       if (p.value != "utf-8") return Rejected(value, "asks for a charset other than UTF-8", true);
     } else if (p.name == "serialization" && is_votable) {
       if (p.value == "binary2") {
@@ -111,7 +114,7 @@ Result<ResponseFormat> ParseResponseFormat(std::string_view value) {
       } else {
         return Rejected(value, "names an unknown VOTable serialization", false);
       }
-    } else if (p.name == "header" && !is_votable) {
+    } else if (p.name == "header" && is_text) {
       if (p.value == "absent") return Rejected(value, "asks for no header row", true);
       if (p.value != "present") return Rejected(value, "has a header other than present", false);
     } else {
@@ -131,6 +134,8 @@ std::string_view ContentType(ResultFormat format) {
       return "text/csv;header=present";
     case ResultFormat::kTsv:
       return "text/tab-separated-values";
+    case ResultFormat::kFits:
+      return "application/fits";
   }
   return "application/octet-stream";
 }
@@ -147,6 +152,8 @@ std::string_view ResultFormatName(ResultFormat format) {
       return "csv";
     case ResultFormat::kTsv:
       return "tsv";
+    case ResultFormat::kFits:
+      return "fits";
   }
   return "?";
 }

@@ -18,6 +18,7 @@ enum class ResultFormat {
   kVOTableTableData,  // VOTable 1.4, TABLEDATA serialization
   kCsv,               // RFC 4180 comma-separated values with a header row
   kTsv,               // tab-separated values with a header row
+  kFits,              // FITS binary table (one BINTABLE extension), written at End from a spool
 };
 
 // A format as a client asked for it.
@@ -36,17 +37,19 @@ struct ResponseFormat {
 //   application/x-votable+xml;serialization=BINARY2|BINARY|TABLEDATA (also text/xml;...)
 //   csv, text/csv (optionally ;header=present and ;charset=utf-8)
 //   tsv, text/tab-separated-values (optionally ;header=present and ;charset=utf-8)
+//   fits, application/fits                              -> FITS binary table
 // An empty value means the default, BINARY2. Success returns the format and the Content-Type.
-// Returns Unsupported for known formats skyshard does not write (fits, application/fits,
-// parquet, text/plain, text/html, csv with header=absent, a serialization=FITS) and
+// Returns Unsupported for known formats skyshard does not write (parquet, text/plain,
+// text/html, csv with header=absent, a VOTable with serialization=FITS) and
 // InvalidArgument for anything else; both messages quote the value and list what is accepted.
 Result<ResponseFormat> ParseResponseFormat(std::string_view value);
 
 // The canonical Content-Type of `format`: application/x-votable+xml for every VOTable
-// serialization, text/csv;header=present, text/tab-separated-values.
+// serialization, text/csv;header=present, text/tab-separated-values, application/fits.
 std::string_view ContentType(ResultFormat format);
 
-// "votable/b2", "votable/b", "votable/td", "csv", "tsv": a short name for logs and messages.
+// "votable/b2", "votable/b", "votable/td", "csv", "tsv", "fits": a short name for logs and
+// messages.
 std::string_view ResultFormatName(ResultFormat format);
 
 }  // namespace skyshard

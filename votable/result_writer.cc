@@ -1,11 +1,13 @@
 #include "votable/result_writer.h"
 
 #include "votable/internal/delimited_writer.h"
+#include "votable/internal/fits_writer.h"
 #include "votable/internal/votable_writer.h"
 
 namespace skyshard {
 
 using votable_internal::DelimitedWriter;
+using votable_internal::FitsWriter;
 using votable_internal::Serialization;
 using votable_internal::VOTableWriter;
 
@@ -105,6 +107,8 @@ std::unique_ptr<ResultWriter> MakeResultWriter(ResultFormat format, ByteSink* si
       return std::make_unique<DelimitedWriter>(/*tsv=*/false, sink, options);
     case ResultFormat::kTsv:
       return std::make_unique<DelimitedWriter>(/*tsv=*/true, sink, options);
+    case ResultFormat::kFits:
+      return std::make_unique<FitsWriter>(sink, options);
   }
   return std::make_unique<VOTableWriter>(Serialization::kBinary2, sink, options);
 }

@@ -1,9 +1,14 @@
 // ResultWriter: serializes the rows of a query result, batch by batch as the executor produces
-// them, as a VOTable 1.4 (BINARY2, BINARY or TABLEDATA), CSV or TSV document. The wire formats,
-// the NULL and NaN conventions and the overflow and error markers are in docs/votable.md.
+// them, as a VOTable 1.4 (BINARY2, BINARY or TABLEDATA), CSV, TSV or FITS document. The wire
+// formats, the NULL and NaN conventions and the overflow and error markers are in
+// docs/votable.md.
 //
 // Memory stays flat: a writer keeps at most about ResultWriterOptions::flush_bytes of output
-// (plus one row) before handing it to its ByteSink, whatever the number of rows.
+// (plus one row) before handing it to its ByteSink, whatever the number of rows. The FITS writer
+// is the exception in timing, not in memory: a FITS binary table declares its row count and
+// column widths before the rows, so it spools the rows to a temporary file in
+// ResultWriterOptions::spool_dir and hands the whole document to the sink only in End (the sink
+// sees nothing before End; EndWithError writes nothing at all).
 //
 // Usage:
 //   auto writer = MakeResultWriter(ResultFormat::kVOTableBinary2, &sink);
@@ -57,6 +62,10 @@ struct ResultWriterOptions {
   // Output is handed to the sink once this many bytes are buffered (at a row boundary), so the
   // sink sees pieces of about this size. Must be at least 1.
   size_t flush_bytes = 64 * 1024;
+  // Where the FITS writer keeps its temporary files (the row spool, unlinked as soon as it is
+  // created, and the FITS file being assembled during End, removed once sent or on failure).
+  // Empty: $TMPDIR, or /tmp when that is unset. The directory must exist. Other formats ignore it.
+  std::string spool_dir;
 };
 
 class ResultWriter {
@@ -83,13 +92,16 @@ class ResultWriter {
 
   // Closes the document; with `overflow`, VOTable output carries INFO QUERY_STATUS=OVERFLOW
   // after the table (CSV/TSV cannot say so). Everything buffered is handed to the sink; the sink
-  // is not closed. Returns the sink's error, or Internal when called out of order.
+  // is not closed. Returns the sink's error, or Internal when called out of order; the FITS
+  // writer also IOError (spool or temporary file) and InvalidArgument when an integer column
+  // with NULLs leaves no value free for its TNULL.
   Status End(bool overflow);
 
   // Closes the document after a failure in the middle of the result: VOTable output carries
   // INFO QUERY_STATUS=ERROR with `message` after the rows written so far; CSV/TSV output just
-  // ends (clients see a short file). Returns the sink's error, or Internal out of order.
-  // REQUIRES: Begin succeeded.
+  // ends (clients see a short file); FITS output is dropped (nothing reached the sink, so the
+  // caller can still answer with an error of its own). Returns the sink's error, or Internal out of
+  // order. REQUIRES: Begin succeeded.
   Status EndWithError(std::string_view message);
 
   // Rows written so far.

@@ -1,5 +1,5 @@
 // WriterSink: the query executor's RowSink (adql/exec/executor.h) that writes the result through
-// a ResultWriter (votable/result_writer.h) as VOTable, CSV or TSV into a ByteSink. Used by
+// a ResultWriter (votable/result_writer.h) as VOTable, CSV, TSV or FITS into a ByteSink. Used by
 // `skyshard query`; the TAP service has its own, which also reports progress.
 //
 // Thread safety: one query, one thread.

@@ -1,8 +1,10 @@
 #include "server/internal/tap_query.h"
 
 #include <charconv>
+#include <filesystem>
 
 #include "common/ascii.h"
+#include "server/internal/http_fetch.h"
 #include "votable/votable_reader.h"
 
 namespace skyshard::server {
@@ -168,23 +170,40 @@ Result<std::vector<adql::UploadedTable>> LoadUploads(const std::vector<UploadSpe
   uint32_t next_id = 0xFFFF0000u;
   for (const UploadSpec& spec : uploads) {
     const std::string lower = AsciiLower(spec.uri);
+    Result<std::string> bytes = std::string();
     if (lower.rfind("http://", 0) == 0 || lower.rfind("https://", 0) == 0) {
+      HttpFetchOptions fetch;
+      fetch.max_bytes = options.max_upload_bytes;
+      if (options.read_timeout_s > 0) {
+        fetch.read_timeout = std::chrono::seconds(options.read_timeout_s);
+      }
+      bytes = HttpFetch(spec.uri, fetch);
+      if (!bytes.ok()) {
+        // The URL is the client's input: a failure to fetch it is a bad request (HTTP 400),
+        // not a failure of the service.
+        const Status& s = bytes.status();
+        const std::string message = "UPLOAD " + spec.table + ": " + s.message();
+        if (s.code() == StatusCode::kLimitExceeded) return Status::LimitExceeded(message);
+        if (s.code() == StatusCode::kUnsupported) return Status::Unsupported(message);
+        return Status::InvalidArgument(message);
+      }
+    } else if (lower.rfind("param:", 0) == 0) {
+      const std::string part = spec.uri.substr(6);
+      bytes = source(part);
+      if (!bytes.ok()) {
+        return Status::InvalidArgument("UPLOAD " + spec.table + " refers to param:" + part +
+                                       " but the request has no multipart part named '" + part +
+                                       "'");
+      }
+    } else {
+      const size_t colon = spec.uri.find(':');
       return Status::Unsupported(
-          "UPLOAD " + spec.table +
-          ": uploads by URL are not supported because this service "
-          "cannot reach other hosts; send the table inline instead (multipart/form-data with "
-          "UPLOAD=" +
-          spec.table + ",param:PART and the VOTable in the part named PART)");
-    }
-    if (lower.rfind("param:", 0) != 0) {
-      return Status::Unsupported("UPLOAD " + spec.table + ": URI scheme of '" +
-                                 spec.uri.substr(0, 80) + "' is not supported; use param:PART");
-    }
-    const std::string part = spec.uri.substr(6);
-    Result<std::string> bytes = source(part);
-    if (!bytes.ok()) {
-      return Status::InvalidArgument("UPLOAD " + spec.table + " refers to param:" + part +
-                                     " but the request has no multipart part named '" + part + "'");
+          "UPLOAD " + spec.table + ": the URI '" + spec.uri.substr(0, 80) + "' " +
+          (colon == std::string::npos
+               ? std::string("has no scheme")
+               : "has the scheme " + spec.uri.substr(0, std::min<size_t>(colon, 20)) +
+                     ":, which is not supported") +
+          "; use param:PART (an inline multipart part) or an http:// or https:// URL");
     }
     if (bytes->size() > options.max_upload_bytes) {
       return Status::LimitExceeded("UPLOAD " + spec.table + " is " + std::to_string(bytes->size()) +
@@ -203,13 +222,34 @@ Result<std::vector<adql::UploadedTable>> LoadUploads(const std::vector<UploadSpe
   return out;
 }
 
+std::string SyncSpoolDir(const ServerOptions& options) {
+  if (!options.job_store_dir.empty()) return options.job_store_dir + "/spool";
+  if (!options.data_dir.empty()) return options.data_dir + "/uws/spool";
+  return "";
+}
+
 TapRunResult RunTapQuery(const QueryBackend& backend, const TapQuery& query,
                          std::vector<adql::UploadedTable> uploads, const ServerOptions& options,
                          const std::atomic<bool>* cancel,
-                         std::chrono::steady_clock::time_point deadline, ByteSink* sink) {
+                         std::chrono::steady_clock::time_point deadline, ByteSink* sink,
+                         const std::string& spool_dir) {
   TapRunResult result;
   TrackingSink tracking(sink);
-  std::unique_ptr<ResultWriter> writer = MakeResultWriter(query.format.format, &tracking);
+  ResultWriterOptions writer_options;
+  if (query.format.format == ResultFormat::kFits) {
+    writer_options.spool_dir = spool_dir.empty() ? SyncSpoolDir(options) : spool_dir;
+    if (!writer_options.spool_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(writer_options.spool_dir, ec);
+      if (ec) {
+        result.status = Status::IOError("cannot create the spool directory " +
+                                        writer_options.spool_dir + ": " + ec.message());
+        return result;
+      }
+    }
+  }
+  std::unique_ptr<ResultWriter> writer =
+      MakeResultWriter(query.format.format, &tracking, writer_options);
   WriterRowSink rows(writer.get(), {{"QUERY", query.adql}});
 
   adql::QueryRequest request;

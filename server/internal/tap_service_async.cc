@@ -55,6 +55,8 @@ const char* ResultExtension(ResultFormat format) {
       return "csv";
     case ResultFormat::kTsv:
       return "tsv";
+    case ResultFormat::kFits:
+      return "fits";
     default:
       return "vot";
   }
@@ -317,8 +319,10 @@ JobOutcome TapService::RunJob(const Job& job, const JobStore& store,
     outcome.status = sink.status();
     return outcome;
   }
+  // A FITS result is spooled in the job's own directory (removed with the job) and then
+  // copied into result.fits.tmp.
   TapRunResult run = RunTapQuery(*backend_, *query, std::move(uploads).value(), options, cancel,
-                                 deadline, sink->get());
+                                 deadline, sink->get(), store.JobDir(job.id));
   Status closed = (*sink)->Close();
   if (run.status.ok()) run.status = closed;
   if (run.status.ok() && std::rename((path + ".tmp").c_str(), path.c_str()) != 0) {

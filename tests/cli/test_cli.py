@@ -219,6 +219,84 @@ class CliTest(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertIn("objects", p.stderr)
 
+    def test_query_fits_output_matches_csv(self):
+        """`query --format fits` read with astropy.io.fits: every value equals the CSV output of
+        the same query (NULL: TNULL for integers, NaN for floats, logical 0, empty string)."""
+        import struct
+        import numpy as np
+        from astropy.io import fits
+        data = self.loaded()
+        for q in ("SELECT TOP 400 * FROM dp02_dc2_catalogs.Object ORDER BY objectId",
+                  "SELECT * FROM dp02_dc2_catalogs.CcdVisit ORDER BY ccdVisitId",
+                  # NULLs of every type (CASE ... THEN NULL), a smallint and a real.
+                  "SELECT TOP 300 objectId, "
+                  "CASE WHEN MOD(footprintArea, 3) = 0 THEN NULL "
+                  "ELSE CAST(footprintArea AS SMALLINT) END AS s, "
+                  "CASE WHEN MOD(footprintArea, 4) = 2 THEN NULL ELSE footprintArea END AS i, "
+                  "CASE WHEN MOD(footprintArea, 4) = 3 THEN NULL ELSE objectId END AS k, "
+                  "CASE WHEN MOD(footprintArea, 2) = 0 THEN NULL ELSE detect_isPrimary END AS b, "
+                  "CASE WHEN MOD(footprintArea, 5) = 0 THEN NULL ELSE refBand END AS c, "
+                  "CASE WHEN MOD(footprintArea, 3) = 1 THEN NULL ELSE g_psfFlux END AS f, "
+                  "CASE WHEN MOD(footprintArea, 3) = 2 THEN NULL "
+                  "ELSE CAST(coord_ra AS REAL) END AS r "
+                  "FROM dp02_dc2_catalogs.Object ORDER BY objectId"):
+            rows = list(csv.reader(io.StringIO(run("query", "--data", data, q).stdout,
+                                               newline="")))
+            p = subprocess.run([BINARY, "query", "--data", data, "--format", "fits", q],
+                               capture_output=True, timeout=300)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            hdul = fits.open(io.BytesIO(p.stdout))
+            table = hdul[1]
+            self.assertEqual(table.header["QUERY"], q)
+            self.assertEqual(table.header["NAXIS2"], len(rows) - 1)
+            self.assertEqual([c.name for c in table.columns], rows[0])
+            raw = bytes(table.data.tobytes()) if len(table.data) else b""
+            row_bytes = table.header["NAXIS1"]
+            offset = 0
+            nulls = {}
+            for i, col in enumerate(table.columns):
+                code = col.format[-1]
+                width = col.format.dtype.itemsize
+                tnull = table.header.get("TNULL%d" % (i + 1))
+                for r, row in enumerate(rows[1:]):
+                    text = row[i]
+                    cell = raw[r * row_bytes + offset:r * row_bytes + offset + width]
+                    where = "%s row %d: csv %r, fits %r" % (col.name, r, text, cell)
+                    nulls[col.name] = nulls.get(col.name, 0) + (text == "")
+                    if code in "IJK":
+                        v = int.from_bytes(cell, "big", signed=True)
+                        if text == "":
+                            self.assertEqual(v, tnull, where)
+                        else:
+                            self.assertEqual(v, int(text), where)
+                            self.assertNotEqual(v, tnull, where)
+                            self.assertEqual(int(table.data[col.name][r]), v, where)
+                    elif code in "ED":
+                        fmt = ">f" if code == "E" else ">d"
+                        v = struct.unpack(fmt, cell)[0]
+                        if text in ("", "NaN"):
+                            self.assertTrue(math.isnan(v), where)
+                        else:
+                            want = float(np.float32(float(text))) if code == "E" else float(text)
+                            self.assertEqual(struct.pack(fmt, v), struct.pack(fmt, want), where)
+                    elif code == "L":
+                        want = {"": b"\0", "true": b"T", "false": b"F"}[text]
+                        self.assertEqual(cell, want, where)
+                    else:  # nA: NUL-padded bytes; NULL and "" are both empty
+                        self.assertEqual(cell.split(b"\0", 1)[0].decode(), text, where)
+                        self.assertEqual(table.data[col.name][r], text.rstrip(), where)
+                offset += width
+            self.assertEqual(offset, row_bytes)
+            if "CASE" in q:  # the test must see NULLs of every type
+                self.assertEqual([c for c, n in nulls.items() if n == 0], ["objectId"])
+        # A failing query writes no FITS at all: nothing on stdout, the error on stderr.
+        p = subprocess.run([BINARY, "query", "--data", data, "--format", "fits",
+                            "SELECT nope FROM dp02_dc2_catalogs.Object"],
+                           capture_output=True, timeout=300)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stdout, b"")
+        self.assertIn(b"no column nope", p.stderr)
+
 
 if __name__ == "__main__":
     BINARY = sys.argv.pop(1)

@@ -176,7 +176,7 @@ void ExpectCell(const FieldInfo& field, const ColumnVector& col, size_t row, con
 void CheckDelimited(ResultFormat format, size_t flush_bytes) {
   const TestTable table = MakeTestTable(42, 2500);
   StringSink sink;
-  auto writer = MakeResultWriter(format, &sink, ResultWriterOptions{flush_bytes});
+  auto writer = MakeResultWriter(format, &sink, ResultWriterOptions{flush_bytes, ""});
   ASSERT_TRUE(writer->Begin(table.fields, {{"QUERY", "SELECT *"}}).ok());
   for (const ColumnBatch& b : table.batches) ASSERT_TRUE(writer->WriteBatch(b).ok());
   ASSERT_TRUE(writer->End(/*overflow=*/true).ok());

@@ -35,6 +35,9 @@ TEST(ResultFormatTest, AcceptsTheDaliNames) {
        "text/csv;header=present;charset=UTF-8"},
       {"tsv", ResultFormat::kTsv, "text/tab-separated-values"},
       {"text/tab-separated-values", ResultFormat::kTsv, "text/tab-separated-values"},
+      {"fits", ResultFormat::kFits, "application/fits"},
+      {"FITS", ResultFormat::kFits, "application/fits"},
+      {"application/fits", ResultFormat::kFits, "application/fits"},
   };
   for (const Case& c : kCases) {
     auto r = ParseResponseFormat(c.value);
@@ -45,17 +48,19 @@ TEST(ResultFormatTest, AcceptsTheDaliNames) {
 }
 
 TEST(ResultFormatTest, RejectsUnsupportedAndUnknown) {
-  for (const char* v : {"fits", "application/fits", "text/html", "text/plain", "parquet",
-                        "application/x-votable+xml;serialization=FITS", "text/csv;header=absent",
-                        "text/csv;charset=latin1"}) {
+  for (const char* v :
+       {"text/html", "text/plain", "parquet", "application/x-votable+xml;serialization=FITS",
+        "text/csv;header=absent", "text/csv;charset=latin1"}) {
     auto r = ParseResponseFormat(v);
     ASSERT_FALSE(r.ok()) << v;
     EXPECT_EQ(r.status().code(), StatusCode::kUnsupported) << v;
     EXPECT_NE(r.status().message().find(v), std::string::npos) << r.status().message();
   }
-  for (const char* v : {"json", "votable/xyz", "application/x-votable+xml;serialization=ASCII",
-                        "votable;serialization=BINARY", "text/csv;foo=bar", "text/csv;header",
-                        "application/x-votable+xml;header=present"}) {
+  for (const char* v :
+       {"json", "votable/xyz", "application/x-votable+xml;serialization=ASCII",
+        "votable;serialization=BINARY", "text/csv;foo=bar", "text/csv;header",
+        "application/x-votable+xml;header=present", "application/fits;header=present",
+        "fits;charset=utf-8", "application/fits;charset=utf-8"}) {
     auto r = ParseResponseFormat(v);
     ASSERT_FALSE(r.ok()) << v;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << v;
@@ -64,7 +69,8 @@ TEST(ResultFormatTest, RejectsUnsupportedAndUnknown) {
 
 TEST(ResultFormatTest, CanonicalNames) {
   for (ResultFormat f : {ResultFormat::kVOTableBinary2, ResultFormat::kVOTableBinary,
-                         ResultFormat::kVOTableTableData, ResultFormat::kCsv, ResultFormat::kTsv}) {
+                         ResultFormat::kVOTableTableData, ResultFormat::kCsv, ResultFormat::kTsv,
+                         ResultFormat::kFits}) {
     // Every short name parses back to its format.
     auto r = ParseResponseFormat(ResultFormatName(f));
     ASSERT_TRUE(r.ok()) << ResultFormatName(f);

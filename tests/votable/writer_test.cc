@@ -27,7 +27,7 @@ constexpr ResultFormat kAllFormats[] = {ResultFormat::kVOTableBinary2, ResultFor
 
 std::string WriteAll(const TestTable& table, ResultFormat format, size_t flush_bytes,
                      StringSink* sink) {
-  auto writer = MakeResultWriter(format, sink, ResultWriterOptions{flush_bytes});
+  auto writer = MakeResultWriter(format, sink, ResultWriterOptions{flush_bytes, ""});
   EXPECT_TRUE(writer->Begin(table.fields, {{"QUERY", "SELECT * FROM t"}}).ok());
   for (const ColumnBatch& b : table.batches) EXPECT_TRUE(writer->WriteBatch(b).ok());
   EXPECT_TRUE(writer->End(false).ok());
@@ -179,7 +179,7 @@ TEST(ResultWriterTest, SinkErrorsAreFinal) {
   const TestTable table = MakeTestTable(5, 2000);
   for (ResultFormat f : kAllFormats) {
     FailingSink sink(2);
-    auto w = MakeResultWriter(f, &sink, ResultWriterOptions{4096});
+    auto w = MakeResultWriter(f, &sink, ResultWriterOptions{4096, ""});
     ASSERT_TRUE(w->Begin(table.fields, {}).ok());
     Status s;
     for (const ColumnBatch& b : table.batches) {
