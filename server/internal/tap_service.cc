@@ -1,6 +1,8 @@
 #include "server/internal/tap_service.h"
 
 #include "common/ascii.h"
+#include "server/internal/cone_search.h"
+#include "server/internal/examples.h"
 #include "server/internal/http_errors.h"
 #include "server/internal/tap_query.h"
 #include "server/internal/vosi.h"
@@ -139,6 +141,7 @@ void TapService::Route(Call& call) {
     return;
   }
   std::string_view path = *decoded;
+  if (path == "/scs" || path.rfind("/scs/", 0) == 0) return HandleConeSearch(call, path.substr(4));
   if (path.rfind(kBase, 0) != 0 || (path.size() > kBase.size() && path[kBase.size()] != '/')) {
     SendError(call,
               Status::NotFound("no resource at " + std::string(path.substr(0, 200)) +
@@ -153,7 +156,7 @@ void TapService::Route(Call& call) {
         "<!DOCTYPE html>\n<html><head><title>skyshard TAP service</title></head><body>\n"
         "<h1>skyshard TAP service</h1>\n<p>A TAP 1.1 service for ADQL queries. Endpoints:</p>\n"
         "<ul>\n";
-    for (const char* e : {"sync", "async", "capabilities", "availability", "tables"}) {
+    for (const char* e : {"sync", "async", "capabilities", "availability", "tables", "examples"}) {
       page += "<li><a href=\"" + call.base_url + "/" + e + "\">" + e + "</a></li>\n";
     }
     page += "</ul>\n</body></html>\n";
@@ -182,6 +185,7 @@ void TapService::Route(Call& call) {
   if (rest == "/tables" || rest.rfind("/tables/", 0) == 0) {
     return HandleTables(call, rest.substr(std::string_view("/tables").size()));
   }
+  if (rest == "/examples") return HandleExamples(call);
   SendError(call, Status::NotFound("no resource at " + std::string(path.substr(0, 200))),
             ErrorContext::kResource);
 }
@@ -200,6 +204,86 @@ void TapService::HandleTables(Call& call, std::string_view rest) {
   Result<std::string> table = TableXml(backend_->tables(), rest.substr(1));
   if (!table.ok()) return SendError(call, table.status(), ErrorContext::kResource);
   SendXml(call, std::move(table).value());
+}
+
+void TapService::HandleExamples(Call& call) {
+  if (call.request.method != "GET" && call.request.method != "HEAD") {
+    return SendMethodNotAllowed(call, "GET");
+  }
+  Result<std::vector<Example>> examples = BuildExamples(*backend_);
+  if (!examples.ok()) return SendError(call, examples.status(), ErrorContext::kResource);
+  SendXml(call, ExamplesXhtml(*examples, call.base_url), "application/xhtml+xml; charset=utf-8");
+}
+
+void TapService::HandleConeSearch(Call& call, std::string_view rest) {
+  const std::string& method = call.request.method;
+  if (method != "GET" && method != "POST" && method != "HEAD") {
+    return SendMethodNotAllowed(call, "GET");
+  }
+  // The cone-search services live beside the TAP service: http://host/scs next to .../tap.
+  std::string scs_base = call.base_url;
+  if (scs_base.size() >= kBase.size() &&
+      std::string_view(scs_base).substr(scs_base.size() - kBase.size()) == kBase) {
+    scs_base.resize(scs_base.size() - kBase.size());
+  }
+  scs_base += "/scs";
+  constexpr std::string_view kVOTableType = "text/xml;content=x-votable";
+  // SCS 1.03 section 2: every error is a VOTable with INFO name="Error", with HTTP 200 for bad
+  // parameters (clients read the document, not the status).
+  auto send_error = [&](int http_status, std::string_view message) {
+    HttpResponse r;
+    r.status = http_status;
+    r.headers.emplace_back("Content-Type", std::string(kVOTableType));
+    r.body = ConeErrorDocument(message);
+    call.responder->Send(std::move(r));
+  };
+  const std::vector<ConeTable> tables = ConeSearchTables(backend_->tables());
+  if (rest.empty() || rest == "/") {
+    return SendXml(call, ConeSearchIndex(tables, scs_base), "application/xhtml+xml; charset=utf-8");
+  }
+  Result<ConeTable> table = FindConeTable(tables, rest.substr(1), scs_base);
+  if (!table.ok()) return send_error(404, table.status().message());
+  Result<RequestParams> params = RequestParams::FromRequest(call.request);
+  if (!params.ok()) return send_error(200, params.status().message());
+  Result<ConeRequest> cone = ParseConeRequest(*params, kMaxConeSearchRadiusDeg);
+  if (!cone.ok()) return send_error(200, cone.status().message());
+  Result<TapQuery> query = ParseTapQuery({{"LANG", "ADQL"},
+                                          {"QUERY", ConeSearchAdql(*table, *cone)},
+                                          {"RESPONSEFORMAT", "votable/td"}},
+                                         options_);
+  if (!query.ok()) return send_error(200, query.status().message());
+
+  std::atomic<bool> cancel{false};
+  {
+    std::lock_guard lock(sync_mu_);
+    if (shutting_down_) return send_error(503, "the service is shutting down");
+    sync_cancels_.insert(&cancel);
+  }
+  struct Unregister {
+    TapService* self;
+    std::atomic<bool>* flag;
+    ~Unregister() {
+      std::lock_guard lock(self->sync_mu_);
+      self->sync_cancels_.erase(flag);
+    }
+  } unregister{this, &cancel};
+  const auto deadline =
+      options_.sync_timeout_s > 0
+          ? std::chrono::steady_clock::now() + std::chrono::seconds(options_.sync_timeout_s)
+          : std::chrono::steady_clock::time_point::max();
+  Result<QuerySlots::Slot> slot = slots_.Acquire(/*bounded=*/true, &cancel, deadline);
+  if (!slot.ok()) return send_error(503, slot.status().message());
+
+  const ConeSearchBackend backend(backend_, *table);
+  LazyStreamSink sink(call.responder, std::string(kVOTableType));
+  TapRunResult run = RunTapQuery(backend, *query, {}, options_, &cancel, deadline, &sink);
+  slot->Release();
+  if (!sink.started()) {
+    const Status status =
+        run.status.ok() ? Status::Internal("the query produced no output") : run.status;
+    return send_error(status.code() == StatusCode::kCancelled ? 503 : 200, status.message());
+  }
+  (void)call.responder->FinishStream();
 }
 
 void TapService::HandleSync(Call& call) {

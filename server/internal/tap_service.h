@@ -7,6 +7,9 @@
 //   /tap/capabilities          VOSI capabilities with TAPRegExt
 //   /tap/availability          VOSI availability
 //   /tap/tables[/{schema.table}]  VOSI 1.1 tableset (detail=min|max)
+//   /tap/examples              DALI examples, XHTML+RDFa (examples.h)
+//   /scs[/{schema.table}]      Simple Cone Search 1.03, one service per spatial table
+//                              (cone_search.h)
 //
 // Every response carries the configured CORS headers; OPTIONS is answered as a CORS
 // preflight. Errors are TAP error VOTables with the HTTP status of http_errors.h. Queries are
@@ -56,6 +59,9 @@ class TapService {
   void Handle(const HttpRequest& request, HttpResponder* responder);
 
   JobManager& jobs() { return *jobs_; }
+  // Queries executing now and sync requests waiting for a slot (QuerySlots), for /metrics.
+  int running_queries() const { return slots_.running(); }
+  int queued_queries() const { return slots_.queued(); }
 
  private:
   // Per-request context.
@@ -71,6 +77,8 @@ class TapService {
   void HandleJobList(Call& call);
   void HandleJob(Call& call, const std::string& id, std::string_view sub);
   void HandleTables(Call& call, std::string_view rest);
+  void HandleExamples(Call& call);
+  void HandleConeSearch(Call& call, std::string_view rest);  // rest: path after /scs
 
   void SendXml(Call& call, std::string body, std::string_view content_type = "text/xml");
   void SendText(Call& call, std::string body);

@@ -163,6 +163,7 @@ std::string CapabilitiesXml(std::string_view base_url, const ServerOptions& opti
       {"output-votable-td", "application/x-votable+xml;serialization=TABLEDATA", {"votable/td"}},
       {nullptr, "text/csv;header=present", {"csv"}},
       {nullptr, "text/tab-separated-values", {"tsv"}},
+      {nullptr, "application/fits", {"fits"}},
   };
   for (const Format& f : formats) {
     out += "    <outputFormat";
@@ -171,7 +172,9 @@ std::string CapabilitiesXml(std::string_view base_url, const ServerOptions& opti
     for (const char* a : f.aliases) out += "      <alias>" + std::string(a) + "</alias>\n";
     out += "    </outputFormat>\n";
   }
-  out += "    <uploadMethod ivo-id=\"" + std::string(kTapRegExt) + "upload-inline\"/>\n";
+  for (const char* method : {"upload-inline", "upload-http", "upload-https"}) {
+    out += "    <uploadMethod ivo-id=\"" + std::string(kTapRegExt) + method + "\"/>\n";
+  }
   out += "    <retentionPeriod>\n      <default>" + std::to_string(options.destruction_period_s) +
          "</default>\n      <hard>" +
          std::to_string(std::max(options.max_destruction_period_s, options.destruction_period_s)) +
@@ -200,6 +203,11 @@ std::string CapabilitiesXml(std::string_view base_url, const ServerOptions& opti
   vosi("ivo://ivoa.net/std/VOSI#capabilities", "/capabilities", "1.0", "full");
   vosi("ivo://ivoa.net/std/VOSI#availability", "/availability", "1.0", "full");
   vosi("ivo://ivoa.net/std/VOSI#tables-1.1", "/tables", "1.1", "base");
+  // DALI 1.1 section 2.3: the examples document, an XHTML page (hence vr:WebBrowser). The
+  // standardID is the one DALI gives and clients (taplint, TOPCAT) compare with.
+  out += "  <capability standardID=\"ivo://ivoa.net/std/DALI#examples\">\n";
+  out += "    <interface xsi:type=\"vr:WebBrowser\">\n      <accessURL use=\"full\">" + base +
+         "/examples</accessURL>\n    </interface>\n  </capability>\n";
   out += "</vosi:capabilities>\n";
   return out;
 }

@@ -122,6 +122,13 @@ bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
+// `text` as the server's XML writers escape apostrophes.
+std::string XmlApos(const std::string& text) {
+  std::string out;
+  for (char c : text) out += c == '\'' ? std::string("&apos;") : std::string(1, c);
+  return out;
+}
+
 TEST_F(TapServiceTest, CapabilitiesDeclareLanguageFormatsUploadsAndLimits) {
   RecordingResponder r = Call("GET", "/tap/capabilities");
   EXPECT_EQ(r.status, 200);
@@ -133,7 +140,9 @@ TEST_F(TapServiceTest, CapabilitiesDeclareLanguageFormatsUploadsAndLimits) {
   EXPECT_TRUE(Contains(r.body, "features-udf"));
   EXPECT_TRUE(Contains(r.body, "scisql_nanojanskyToAbMag"));
   EXPECT_TRUE(Contains(r.body, "upload-inline"));
-  EXPECT_FALSE(Contains(r.body, "upload-http"));
+  EXPECT_TRUE(Contains(r.body, "TAPRegExt#upload-http\""));
+  EXPECT_TRUE(Contains(r.body, "TAPRegExt#upload-https\""));
+  EXPECT_TRUE(Contains(r.body, "<mime>application/fits</mime>"));
   EXPECT_TRUE(Contains(r.body, "<hard unit=\"row\">"));
   EXPECT_TRUE(Contains(r.body, "ivo://ivoa.net/std/VOSI#availability"));
   EXPECT_EQ(r.Header("Access-Control-Allow-Origin"), "*");
@@ -222,8 +231,7 @@ TEST_F(TapServiceTest, SyncErrorsAreTapErrorDocuments) {
       {"LANG=ADQL&QUERY=SELECT+1&MAXREC=1&MAXREC=2", 400, "single-valued"},
       {"LANG=ADQL&QUERY=SELECT+1&RESPONSEFORMAT=image/png", 400, "image/png"},
       {"LANG=ADQL&QUERY=SELECT+FAIL", 400, "no column 'nope'"},
-      {"LANG=ADQL&QUERY=SELECT+1&UPLOAD=t,http://example.com/t.xml", 400,
-       "cannot reach other hosts"},
+      {"LANG=ADQL&QUERY=SELECT+1&UPLOAD=t,ftp://example.com/t.xml", 400, "has the scheme ftp:"},
       {"LANG=ADQL&QUERY=SELECT+1&UPLOAD=1t,param:x", 400, "must start with a letter"},
       {"LANG=ADQL&QUERY=SELECT+1&UPLOAD=t,param:missing", 400, "no multipart part named"},
   };
@@ -438,6 +446,154 @@ TEST_F(TapServiceTest, ShutdownCancelsRunningSyncQueries) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_EQ(r.status, 503);
   EXPECT_TRUE(Contains(r.body, "cancelled")) << r.body;
+}
+
+// A release with one spatial table, demo.Stars (key id, position ra/dec, principal mag), over
+// the fake engine (which answers any query with its 3 rows of id, ra, name).
+class SpatialBackend final : public QueryBackend {
+ public:
+  SpatialBackend() {
+    auto stars = std::make_shared<adql::QueryTable>();
+    stars->schema = "demo";
+    stars->def.name = "Stars";
+    stars->def.kind = TableKind::kSpatial;
+    stars->def.primary_key = "id";
+    stars->def.ra_column = "ra";
+    stars->def.dec_column = "dec";
+    auto col = [](std::string name, DataType type, bool principal) {
+      ColumnDef c;
+      c.name = std::move(name);
+      c.type = {type, 0};
+      c.principal = principal;
+      c.unit = c.name == "ra" || c.name == "dec" ? "deg" : "";
+      c.description = "the " + c.name;
+      return c;
+    };
+    stars->def.columns = {col("id", DataType::kBigInt, true), col("ra", DataType::kDouble, true),
+                          col("dec", DataType::kDouble, true), col("mag", DataType::kDouble, true),
+                          col("flags", DataType::kInteger, false)};
+    tables_.reserve(fake_.tables().size() + 1);
+    tables_.push_back(std::move(stars));
+    for (const auto& t : fake_.tables()) tables_.push_back(t);
+  }
+  const std::vector<std::shared_ptr<const adql::QueryTable>>& tables() const override {
+    return tables_;
+  }
+  std::string release_schema() const override { return "demo"; }
+  Status Run(const adql::QueryRequest& request, adql::RowSink* sink, adql::ExecStats* stats,
+             adql::SyntaxErrorInfo* error) const override {
+    return fake_.Run(request, sink, stats, error);
+  }
+  const server_test::FakeBackend& fake() const { return fake_; }
+
+ private:
+  server_test::FakeBackend fake_;
+  std::vector<std::shared_ptr<const adql::QueryTable>> tables_;
+};
+
+class ConeSearchTest : public TapServiceTest {
+ protected:
+  void SetUp() override {
+    TapServiceTest::SetUp();
+    service_ = std::make_unique<TapService>(&spatial_, store_.get(), options_);
+    ASSERT_TRUE(service_->Start().ok());
+  }
+  SpatialBackend spatial_;
+};
+
+TEST_F(ConeSearchTest, IndexListsTheSpatialTables) {
+  RecordingResponder r = Call("GET", "/scs");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(Contains(r.body, "http://example.org:8080/scs/demo.Stars?")) << r.body;
+  EXPECT_FALSE(Contains(r.body, "demo.Object"));  // no position columns
+  r = Call("GET", "/scs/demo.Object?RA=1&DEC=2&SR=0.1");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_TRUE(
+      Contains(r.body, XmlApos("<INFO ID=\"Error\" name=\"Error\" value=\"no cone-search "
+                               "service for table 'demo.Object'; the cone-search "
+                               "services are: http://example.org:8080/scs/demo.Stars?\"/>")))
+      << r.body;
+}
+
+TEST_F(ConeSearchTest, ConeQueryCarriesTheScsUcds) {
+  RecordingResponder r = Call("GET", "/scs/demo.Stars?RA=-10.5&DEC=-5&SR=0.125&extra=x");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.streamed);
+  EXPECT_EQ(r.Header("Content-Type"), "text/xml;content=x-votable");
+  EXPECT_EQ(spatial_.fake().last_adql(),
+            "SELECT CAST(id AS VARCHAR) AS id, ra, dec, mag\nFROM demo.Stars\n"
+            "WHERE CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 349.5, -5, 0.125)) = 1");
+  EXPECT_EQ(spatial_.fake().last_max_rows(), options_.default_row_limit);
+  EXPECT_TRUE(Contains(r.body, "<TABLEDATA>"));
+  EXPECT_TRUE(Contains(r.body, "ucd=\"ID_MAIN\"")) << r.body;
+  EXPECT_TRUE(Contains(r.body, "ucd=\"POS_EQ_RA_MAIN\"")) << r.body;
+  EXPECT_EQ(r.Header("Access-Control-Allow-Origin"), "*");
+  // VERB=1: key and position only; VERB=3: every column; SR=0: no rows, metadata only.
+  r = Call("GET", "/scs/demo.stars?ra=1&dec=2&sr=0.5&VERB=1");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(spatial_.fake().last_adql(),
+            "SELECT CAST(id AS VARCHAR) AS id, ra, dec\nFROM demo.Stars\n"
+            "WHERE CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 1, 2, 0.5)) = 1");
+  r = Call("GET", "/scs/demo.Stars?RA=1&DEC=2&SR=0.5&VERB=3");
+  EXPECT_TRUE(Contains(spatial_.fake().last_adql(), "dec, mag, flags\n"));
+  r = Call("GET", "/scs/demo.Stars?RA=1&DEC=%2B2&SR=0");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(Contains(spatial_.fake().last_adql(), "WHERE 1 = 0"));
+}
+
+TEST_F(ConeSearchTest, ParameterErrorsAreScsErrorDocuments) {
+  struct Case {
+    std::string query;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"DEC=2&SR=0.1", "missing RA parameter"},
+      {"RA=1&SR=0.1", "missing DEC parameter"},
+      {"RA=1&DEC=2", "missing SR parameter"},
+      {"RA=&DEC=2&SR=1", "missing RA parameter"},
+      {"RA=abc&DEC=2&SR=0.1", "RA='abc' is not a decimal number"},
+      {"RA=1&DEC=2x&SR=0.1", "DEC='2x' is not a decimal number"},
+      {"RA=nan&DEC=2&SR=0.1", "RA='nan' is not a decimal number"},
+      {"RA=1&DEC=91&SR=0.1", "DEC=91 is out of range: the declination must be in [-90, 90]"},
+      {"RA=1&DEC=-90.5&SR=0.1", "DEC=-90.5 is out of range"},
+      {"RA=1&DEC=2&SR=-0.1", "SR=-0.1 is negative"},
+      {"RA=1&DEC=2&SR=11", "SR=11 is larger than this service's maximum search radius of 10"},
+      {"RA=1&DEC=2&SR=0.1&VERB=4", "VERB='4' is not supported"},
+      {"RA=1&RA=2&DEC=2&SR=0.1", "single-valued"},
+  };
+  for (const Case& c : cases) {
+    RecordingResponder r = Call("GET", "/scs/demo.Stars?" + c.query);
+    EXPECT_EQ(r.status, 200) << c.query;
+    EXPECT_FALSE(r.streamed) << c.query;
+    EXPECT_EQ(r.Header("Content-Type"), "text/xml;content=x-votable") << c.query;
+    EXPECT_TRUE(Contains(r.body, "<INFO ID=\"Error\" name=\"Error\" value=\"")) << c.query;
+    EXPECT_TRUE(Contains(r.body, XmlApos(c.message))) << c.query << "\n" << r.body;
+  }
+  EXPECT_EQ(spatial_.fake().last_adql(), "");  // no query ran
+  RecordingResponder r = Call("DELETE", "/scs/demo.Stars");
+  EXPECT_EQ(r.status, 405);
+}
+
+TEST_F(ConeSearchTest, ExamplesAreDeclaredAndMarkedUp) {
+  RecordingResponder r = Call("GET", "/tap/capabilities");
+  EXPECT_TRUE(Contains(r.body, "<capability standardID=\"ivo://ivoa.net/std/DALI#examples\">"));
+  EXPECT_TRUE(Contains(r.body, "<accessURL use=\"full\">http://example.org:8080/tap/examples<"));
+  r = Call("GET", "/tap/examples");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("Content-Type"), "application/xhtml+xml; charset=utf-8");
+  EXPECT_TRUE(Contains(r.body, "<div vocab=\"http://www.ivoa.net/rdf/examples#\">"));
+  EXPECT_TRUE(Contains(r.body, "<div typeof=\"example\" id=\"cone\" resource=\"#cone\">"));
+  EXPECT_TRUE(Contains(r.body, "<span property=\"table\">demo.Stars</span>"));
+  EXPECT_TRUE(Contains(r.body, XmlApos("<pre property=\"query\">SELECT id, ra, dec\nFROM "
+                                       "demo.Stars\nWHERE CONTAINS(POINT('ICRS', ra, dec), "
+                                       "CIRCLE('ICRS', ")))
+      << r.body;
+  EXPECT_TRUE(Contains(r.body, "FROM TAP_UPLOAD.mylist AS m"));
+  EXPECT_TRUE(Contains(r.body, "id=\"tables\""));
+  // No light curve without a child table and a visit table.
+  EXPECT_FALSE(Contains(r.body, "id=\"lightcurve\""));
+  r = Call("POST", "/tap/examples", "x=1");
+  EXPECT_EQ(r.status, 405);
 }
 
 }  // namespace
