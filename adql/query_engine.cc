@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "adql/binder/binder.h"
+#include "adql/planner/plan_kind.h"
 #include "adql/planner/planner.h"
 
 namespace skyshard::adql {
@@ -80,7 +81,9 @@ Status QueryEngine::Run(const QueryRequest& request, RowSink* sink, ExecStats* s
   SKY_ASSIGN_OR_RETURN(auto prepared, Prepare(catalog_, request, /*optimize=*/true, error));
   ExecOptions options = request.exec;
   options.max_rows = request.max_rows;
-  return Execute(*prepared->plan, store_.get(), sink, options, stats);
+  Status status = Execute(*prepared->plan, store_.get(), sink, options, stats);
+  if (stats != nullptr) stats->kind = ClassifyPlan(*prepared->plan);
+  return status;
 }
 
 Result<std::string> QueryEngine::Explain(const QueryRequest& request,

@@ -6,9 +6,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "server/internal/access_log.h"
 #include "server/internal/engine_backend.h"
+#include "server/internal/front_handler.h"
 #include "server/internal/http_server.h"
 #include "server/internal/job_store.h"
+#include "server/internal/metered_backend.h"
+#include "server/internal/metrics.h"
 #include "server/internal/tap_service.h"
 #include "storage/data_dir.h"
 #include "storage/store.h"
@@ -110,6 +114,14 @@ Status LoadServerConfig(const std::string& path, ServerOptions* o) {
       s = ReadInt(value, key, 0, 1024, &o->query_threads);
     } else if (key == "query_memory_bytes") {
       s = ReadInt(value, key, 1 << 20, int64_t{1} << 50, &o->query_memory_bytes);
+    } else if (key == "access_log") {
+      s = ReadString(value, key, &o->access_log);
+    } else if (key == "service_title") {
+      s = ReadString(value, key, &o->service_title);
+    } else if (key == "service_description") {
+      s = ReadString(value, key, &o->service_description);
+    } else if (key == "docs_url") {
+      s = ReadString(value, key, &o->docs_url);
     } else if (!key.empty() && key[0] == '_') {
       continue;  // "_comment" and the like
     } else {
@@ -141,13 +153,44 @@ Status RunServer(const ServerOptions& options, const std::function<void(uint16_t
   }
   SKY_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::OpenReadOnly(release.directory));
   std::shared_ptr<const Store> shared_store(std::move(store));
-  SKY_ASSIGN_OR_RETURN(std::unique_ptr<server::EngineBackend> backend,
+  SKY_ASSIGN_OR_RETURN(std::unique_ptr<server::EngineBackend> engine,
                        server::EngineBackend::Open(shared_store));
   const std::string job_dir =
       options.job_store_dir.empty() ? options.data_dir + "/uws" : options.job_store_dir;
   SKY_ASSIGN_OR_RETURN(std::unique_ptr<server::JobStore> jobs, server::JobStore::Open(job_dir));
+  std::unique_ptr<server::AccessLog> access_log;
+  if (!options.access_log.empty()) {
+    SKY_ASSIGN_OR_RETURN(access_log, server::AccessLog::Open(options.access_log));
+  }
 
-  server::TapService service(backend.get(), jobs.get(), options);
+  // Every query (sync, async, cone search) goes through the metered backend: /metrics counts
+  // them by kind and the access log names the query of each request.
+  server::Metrics metrics;
+  server::MeteredBackend metered(engine.get(), &metrics);
+  const server::QueryBackend* backend = &metered;
+  server::TapService service(backend, jobs.get(), options);
+
+  server::PortalInfo portal;
+  portal.title = options.service_title;
+  portal.description = options.service_description;
+  portal.release = release.name;
+  portal.release_version = static_cast<int64_t>(release.version);
+  portal.public_url = options.public_url;
+  portal.docs_url = options.docs_url;
+  server::GaugeSources gauges;
+  gauges.fill = [&service, &shared_store](server::MetricsGauges* g) {
+    g->running_queries = service.running_queries();
+    g->queued_queries = service.queued_queries();
+    for (const auto& [phase, n] : service.jobs().CountByPhase()) {
+      g->jobs_by_phase.emplace_back(std::string(server::PhaseName(phase)), n);
+    }
+    const Store::CacheStats cache = shared_store->block_cache_stats();
+    g->block_cache_hits = cache.hits;
+    g->block_cache_misses = cache.misses;
+  };
+  for (const ReleaseInfo& r : releases) gauges.release_dirs.emplace_back(r.name, r.directory);
+  server::FrontHandler front(&service, backend, &metrics, access_log.get(), std::move(portal),
+                             std::move(gauges));
   std::vector<std::string> recovery;
   SKY_RETURN_IF_ERROR(service.Start(&recovery));
   for (const std::string& line : recovery) Log(line);
@@ -162,8 +205,8 @@ Status RunServer(const ServerOptions& options, const std::function<void(uint16_t
   http.write_timeout = std::chrono::seconds(options.write_timeout_s);
   http.keep_alive_timeout = std::chrono::seconds(options.keep_alive_timeout_s);
   Result<std::unique_ptr<server::HttpServer>> started = server::HttpServer::Start(
-      http, [&service](const server::HttpRequest& request, server::HttpResponder* responder) {
-        service.Handle(request, responder);
+      http, [&front](const server::HttpRequest& request, server::HttpResponder* responder) {
+        front.Handle(request, responder);
       });
   if (!started.ok()) {
     service.Shutdown();
@@ -172,7 +215,8 @@ Status RunServer(const ServerOptions& options, const std::function<void(uint16_t
   std::unique_ptr<server::HttpServer> httpd = std::move(started).value();
   service.set_port(httpd->port());
   Log("serving release " + release.name + " (v" + std::to_string(release.version) + ") at http://" +
-      options.bind + ":" + std::to_string(httpd->port()) + "/tap");
+      options.bind + ":" + std::to_string(httpd->port()) + "/tap (portal: /portal/, metrics: " +
+      "/metrics" + (options.access_log.empty() ? "" : ", access log: " + options.access_log) + ")");
   if (on_ready) on_ready(httpd->port());
   const int signal = httpd->WaitForStopSignal();
   Log("signal " + std::to_string(signal) + ": stopping (running queries are cancelled, async " +

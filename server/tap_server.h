@@ -50,6 +50,11 @@ struct ServerOptions {
   std::string cors_allow_origin = "*";  // Access-Control-Allow-Origin; empty: no CORS headers
   int query_threads = 0;                // ExecOptions::threads per query; 0: the engine's default
   size_t query_memory_bytes = size_t{1} << 30;  // ExecOptions::memory_limit_bytes per query
+  // One JSON line per request: "" none, "-" stderr, else a file appended to (opened once).
+  std::string access_log;
+  std::string service_title = "skyshard";  // the portal's heading
+  std::string service_description;         // the portal's landing-page text
+  std::string docs_url;                    // linked from the portal; empty: no link
 };
 
 // Reads the JSON configuration file at `path` into *options (keys not in the file keep their
@@ -57,7 +62,8 @@ struct ServerOptions {
 // an unknown key, a value of the wrong type or out of range.
 Status LoadServerConfig(const std::string& path, ServerOptions* options);
 
-// Runs the TAP service at http://bind:port/tap until SIGTERM or SIGINT, then shuts down cleanly:
+// Runs the TAP service at http://bind:port/tap (with the web portal at /portal/ and Prometheus
+// metrics at /metrics) until SIGTERM or SIGINT, then shuts down cleanly:
 // no new connections, running sync queries cancelled (their clients get an error), executing
 // async jobs cancelled and left QUEUED so that they run again after a restart, the job store
 // consistent. `on_ready`, when given, is called once the port listens, with the port (useful
@@ -65,7 +71,7 @@ Status LoadServerConfig(const std::string& path, ServerOptions* options);
 // Success: the service ran and stopped on a signal. Errors: NotFound (no data directory, no
 // such release, or none published), InvalidArgument (several releases and none chosen; bad
 // options), IOError (cannot bind the port, cannot create the job store), and the engine's
-// errors opening the release.
+// errors opening the release; IOError when the access log cannot be opened.
 // REQUIRES: the process has not blocked SIGTERM/SIGINT in other threads' way (RunServer
 // handles them itself while it runs).
 Status RunServer(const ServerOptions& options,

@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 
 #include <algorithm>
@@ -190,12 +191,19 @@ class SingleRowIterator final : public RowIterator {
 
 class RocksStore final : public Store {
  public:
-  RocksStore(std::unique_ptr<rocksdb::DB> db, Catalog catalog)
-      : db_(std::move(db)), catalog_(std::move(catalog)) {
+  RocksStore(std::unique_ptr<rocksdb::DB> db, Catalog catalog,
+             std::shared_ptr<rocksdb::Statistics> statistics)
+      : db_(std::move(db)), catalog_(std::move(catalog)), statistics_(std::move(statistics)) {
     for (const TableDef& t : catalog_.tables) layouts_.push_back(MakeLayout(t));
   }
 
   const Catalog& catalog() const override { return catalog_; }
+
+  CacheStats block_cache_stats() const override {
+    if (statistics_ == nullptr) return {};
+    return {statistics_->getTickerCount(rocksdb::BLOCK_CACHE_HIT),
+            statistics_->getTickerCount(rocksdb::BLOCK_CACHE_MISS)};
+  }
 
   Result<std::unique_ptr<RowIterator>> Scan(const TableDef& table, std::vector<int> projection,
                                             std::vector<IndexRange> ranges) const override {
@@ -266,12 +274,13 @@ class RocksStore final : public Store {
     auto s = db_->Get(rocksdb::ReadOptions(), keys::IndexKey(parent->id, parent_pk), &hpx);
     std::string lower = keys::RowPrefix(child.id);
     if (s.IsNotFound()) {
-      // No such parent: an empty range.
-      return std::unique_ptr<RowIterator>(new RangeRowIterator(
-          db_.get(), child, LayoutOf(child), projection, {}, lower, lower, false));
+      // No such parent: the orphans loaded under this parent key with --allow-orphans, if any
+      // (for parent_pk 0 also those whose parent key is NULL: the caller's filter drops them).
+      keys::PutU64(&lower, keys::kOrphanHpx);
+    } else {
+      SKY_RETURN_IF_ERROR(FromRocks(s, "primary-key index of " + parent->name));
+      lower += hpx;
     }
-    SKY_RETURN_IF_ERROR(FromRocks(s, "primary-key index of " + parent->name));
-    lower += hpx;
     keys::PutI64(&lower, parent_pk);
     std::string upper = keys::PrefixSuccessor(lower);
     return std::unique_ptr<RowIterator>(new RangeRowIterator(db_.get(), child, LayoutOf(child),
@@ -304,6 +313,7 @@ class RocksStore final : public Store {
   std::unique_ptr<rocksdb::DB> db_;
   Catalog catalog_;
   std::vector<DecoderLayout> layouts_;  // per catalog table; immutable after construction
+  std::shared_ptr<rocksdb::Statistics> statistics_;  // tickers only (block_cache_stats)
 };
 
 }  // namespace
@@ -314,6 +324,10 @@ Result<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& directory)
   }
   rocksdb::DB* raw = nullptr;
   rocksdb::Options options = internal::StoreOptions();
+  // Tickers only (no histograms, no timers): per-core counters, no measurable cost on reads.
+  options.statistics = rocksdb::CreateDBStatistics();
+  options.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
+  options.stats_dump_period_sec = 0;
   auto s = rocksdb::DB::OpenForReadOnly(options, directory, &raw);
   SKY_RETURN_IF_ERROR(FromRocks(s, "opening store " + directory));
   std::unique_ptr<rocksdb::DB> db(raw);
@@ -332,7 +346,8 @@ Result<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& directory)
   if (s.IsNotFound()) return Status::Corruption(directory + ": store has no catalog");
   SKY_RETURN_IF_ERROR(FromRocks(s, "reading " + directory));
   SKY_ASSIGN_OR_RETURN(Catalog catalog, Catalog::FromJson(json));
-  return std::unique_ptr<Store>(new RocksStore(std::move(db), std::move(catalog)));
+  return std::unique_ptr<Store>(
+      new RocksStore(std::move(db), std::move(catalog), options.statistics));
 }
 
 }  // namespace skyshard

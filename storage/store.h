@@ -45,6 +45,15 @@ class Store {
 
   virtual const Catalog& catalog() const = 0;
 
+  // Block-cache lookups of this store's reads since it was opened: blocks found in memory and
+  // blocks read from disk (RocksDB tickers BLOCK_CACHE_HIT / BLOCK_CACHE_MISS). Cheap (a sum of
+  // per-core counters); zeros for a store that keeps no statistics.
+  struct CacheStats {
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+  };
+  virtual CacheStats block_cache_stats() const { return {}; }
+
   // All rows of `table` whose spatial key lies in `ranges` (sorted, merged, order 29; see
   // Region::Cover) or, when `ranges` is empty, every row of the table, in key order.
   // `projection` lists the table columns to return, in output order. For a kChild table the
@@ -65,7 +74,9 @@ class Store {
                                                                 int64_t pk) const = 0;
 
   // Every row of the kChild table `child` whose parent has primary key `parent_pk`: one
-  // point lookup of the parent's spatial key, then one contiguous range read.
+  // point lookup of the parent's spatial key, then one contiguous range read. When there is no
+  // such parent, the orphan rows loaded under that parent key (docs/storage.md); for
+  // parent_pk 0 these include the orphans whose parent key is NULL, which callers filter out.
   virtual Result<std::unique_ptr<RowIterator>> ScanChildren(const TableDef& child,
                                                             std::vector<int> projection,
                                                             int64_t parent_pk) const = 0;

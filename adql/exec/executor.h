@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "adql/planner/logical_plan.h"
+#include "adql/planner/plan_kind.h"
 #include "common/column_batch.h"
 #include "common/status.h"
 #include "storage/store.h"
@@ -66,6 +67,9 @@ struct ExecStats {
   int64_t rows = 0;       // result rows sent to the sink
   bool overflow = false;  // max_rows was reached and more rows existed
   int64_t rows_read = 0;  // rows read from tables
+  // Set by QueryEngine::Run from the optimised plan (adql/planner/plan_kind.h); kNone when the
+  // query failed before it had a plan. Execute alone leaves it kNone.
+  QueryKind kind = QueryKind::kNone;
 };
 
 // Runs `plan`, sending its rows to `sink` (Begin first, even for an empty result). Success: all

@@ -25,7 +25,8 @@ struct HttpRequest {
   std::string path;    // the target's path, still percent-encoded: "/tap/async/abc/phase"
   std::string query;   // the target's query string without '?', still percent-encoded
   HeaderList headers;
-  std::string body;  // de-chunked
+  std::string body;    // de-chunked
+  std::string remote;  // the peer as "ip:port" ("[ip6]:port"); empty when unknown (tests)
 
   // The value of the first header `name` (case-insensitive), or empty.
   std::string_view Header(std::string_view name) const;

@@ -319,6 +319,15 @@ void Session::OnBody(beast::error_code ec) {
     request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
   request.body = std::move(req.body());
+  {
+    beast::error_code peer_ec;
+    const tcp::endpoint peer = stream_.socket().remote_endpoint(peer_ec);
+    if (!peer_ec) {
+      const std::string ip = peer.address().to_string();
+      request.remote =
+          (peer.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(peer.port());
+    }
+  }
   const bool keep_alive = req.keep_alive();
   const unsigned version = req.version();
   const bool head = req.method() == http::verb::head;
@@ -442,6 +451,309 @@ void HttpServer::Stop() {
     if (t.joinable()) t.join();
   }
   raw->threads.clear();
+}
+
+}  // namespace skyshard::server
+
+// ------------------------------------------------------------------------------------------
+// HttpFetch (http_fetch.h): the HTTP client for uploads by URL. It lives at the end of this
+// file, after the server, so that Asio and Beast stay compiled in one translation unit.
+// Every network operation runs on a private io_context with a deadline: RunUntil runs the
+// context until the operation's handler fired or the deadline passed, and in the latter case
+// cancels the operation (closing the socket) and drains the context.
+#include <openssl/ssl.h>
+
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "server/internal/http_fetch.h"
+
+namespace skyshard::server {
+namespace {
+
+namespace ssl = boost::asio::ssl;
+
+// Runs `ioc` until `*done` or `deadline`. On a timeout calls `cancel` and lets the cancelled
+// operation finish, then returns false.
+bool RunUntil(net::io_context& ioc, const bool* done,
+              std::chrono::steady_clock::time_point deadline, const std::function<void()>& cancel) {
+  ioc.restart();
+  const auto now = std::chrono::steady_clock::now();
+  if (deadline > now) ioc.run_for(deadline - now);
+  if (*done) return true;
+  cancel();
+  ioc.restart();
+  ioc.run();
+  return false;
+}
+
+bool IsRedirect(unsigned status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+std::string HostHeader(const HttpUrl& u) {
+  const bool default_port =
+      (u.scheme == "http" && u.port == "80") || (u.scheme == "https" && u.port == "443");
+  const std::string host = u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host;
+  return default_port ? host : host + ":" + u.port;
+}
+
+// What one request got: the status line, Location, and (status 200 only) the body.
+struct FetchAnswer {
+  unsigned status = 0;
+  std::string reason;
+  std::string location;
+  std::string body;
+};
+
+class Fetcher {
+ public:
+  Fetcher(const std::string& url, const HttpFetchOptions& options) : url_(url), options_(options) {}
+
+  // One GET of `u` (the first URL or a redirect's target).
+  Status Get(const HttpUrl& u, FetchAnswer* answer) {
+    net::io_context ioc;
+    tcp::resolver resolver(ioc);
+    const auto connect_deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
+    tcp::resolver::results_type endpoints;
+    {
+      bool done = false;
+      beast::error_code ec;
+      resolver.async_resolve(u.host, u.port,
+                             [&](beast::error_code e, tcp::resolver::results_type r) {
+                               ec = e;
+                               endpoints = std::move(r);
+                               done = true;
+                             });
+      if (!RunUntil(ioc, &done, connect_deadline, [&] { resolver.cancel(); })) {
+        return Timeout("resolving " + u.host, options_.connect_timeout);
+      }
+      if (ec) return Failed("cannot resolve host " + u.host, ec);
+    }
+    if (u.scheme == "https") {
+      ssl::context ctx(ssl::context::tls_client);
+      ctx.set_default_verify_paths();
+      ctx.set_verify_mode(ssl::verify_peer);
+      beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+      // SNI, and the certificate must name the host.
+      // SSL_set_tlsext_host_name spelled out (the macro has a C cast).
+      if (SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                   const_cast<char*>(u.host.c_str())) != 1) {
+        return Status::IOError("GET " + url_ + ": cannot set the TLS server name " + u.host);
+      }
+      stream.set_verify_callback(ssl::host_name_verification(u.host));
+      SKY_RETURN_IF_ERROR(
+          Connect(ioc, beast::get_lowest_layer(stream), endpoints, u, connect_deadline));
+      bool done = false;
+      beast::error_code ec;
+      stream.async_handshake(ssl::stream_base::client, [&](beast::error_code e) {
+        ec = e;
+        done = true;
+      });
+      if (!RunUntil(ioc, &done, connect_deadline,
+                    [&] { beast::get_lowest_layer(stream).close(); })) {
+        return Timeout("the TLS handshake with " + u.host, options_.connect_timeout);
+      }
+      if (ec) return Failed("TLS handshake with " + u.host + " failed", ec);
+      return Exchange(ioc, stream, u, answer);
+    }
+    beast::tcp_stream stream(ioc);
+    SKY_RETURN_IF_ERROR(Connect(ioc, stream, endpoints, u, connect_deadline));
+    return Exchange(ioc, stream, u, answer);
+  }
+
+ private:
+  Status Connect(net::io_context& ioc, beast::tcp_stream& stream,
+                 const tcp::resolver::results_type& endpoints, const HttpUrl& u,
+                 std::chrono::steady_clock::time_point deadline) {
+    bool done = false;
+    beast::error_code ec;
+    stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) {
+      ec = e;
+      done = true;
+    });
+    if (!RunUntil(ioc, &done, deadline, [&] { stream.close(); })) {
+      return Timeout("connecting to " + u.host + ":" + u.port, options_.connect_timeout);
+    }
+    if (ec) return Failed("cannot connect to " + u.host + ":" + u.port, ec);
+    return Status::OK();
+  }
+
+  template <class Stream>
+  Status Exchange(net::io_context& ioc, Stream& stream, const HttpUrl& u, FetchAnswer* answer) {
+    const auto deadline = std::chrono::steady_clock::now() + options_.read_timeout;
+    const auto close = [&] { beast::get_lowest_layer(stream).close(); };
+    http::request<http::empty_body> request{http::verb::get, u.target, 11};
+    request.set(http::field::host, HostHeader(u));
+    request.set(http::field::user_agent, "skyshard");
+    request.set(http::field::accept, "*/*");
+    request.set(http::field::connection, "close");
+    bool done = false;
+    beast::error_code ec;
+    http::async_write(stream, request, [&](beast::error_code e, size_t) {
+      ec = e;
+      done = true;
+    });
+    if (!RunUntil(ioc, &done, deadline, close)) {
+      return Timeout("sending the request", options_.read_timeout);
+    }
+    if (ec) return Failed("cannot send the request", ec);
+
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.header_limit(64 * 1024);
+    parser.body_limit(options_.max_bytes);
+    done = false;
+    http::async_read_header(stream, buffer, parser, [&](beast::error_code e, size_t) {
+      ec = e;
+      done = true;
+    });
+    if (!RunUntil(ioc, &done, deadline, close)) {
+      return Timeout("reading the response", options_.read_timeout);
+    }
+    if (ec == http::error::body_limit) return TooLarge();
+    if (ec) return Failed("cannot read the response", ec);
+    const auto& header = parser.get();
+    answer->status = header.result_int();
+    answer->reason = std::string(header.reason());
+    answer->location = std::string(header[http::field::location]);
+    if (answer->status != 200) return Status::OK();  // the body is not needed
+
+    done = false;
+    http::async_read(stream, buffer, parser, [&](beast::error_code e, size_t) {
+      ec = e;
+      done = true;
+    });
+    if (!RunUntil(ioc, &done, deadline, close)) {
+      return Timeout("reading the response", options_.read_timeout);
+    }
+    if (ec == http::error::body_limit) return TooLarge();
+    if (ec) return Failed("cannot read the response body", ec);
+    answer->body = parser.release().body();
+    return Status::OK();
+  }
+
+  Status Timeout(const std::string& what, std::chrono::milliseconds limit) const {
+    const std::string ms = std::to_string(limit.count());
+    return Status::IOError("GET " + url_ + ": timed out " + what + " (the limit is " + ms + " ms)");
+  }
+  Status Failed(const std::string& what, const beast::error_code& ec) const {
+    return Status::IOError("GET " + url_ + ": " + what + ": " + ec.message());
+  }
+  Status TooLarge() const {
+    return Status::LimitExceeded("GET " + url_ + ": the document is larger than the limit of " +
+                                 std::to_string(options_.max_bytes) + " bytes");
+  }
+
+  const std::string& url_;
+  const HttpFetchOptions& options_;
+};
+
+// The absolute URL a Location header points to, relative to `base`.
+Result<HttpUrl> ResolveLocation(const HttpUrl& base, const std::string& location) {
+  if (location.find("://") != std::string::npos) return ParseHttpUrl(location);
+  if (location.rfind("//", 0) == 0) return ParseHttpUrl(base.scheme + ":" + location);
+  HttpUrl u = base;
+  if (location.rfind('/', 0) == 0) {
+    u.target = location;
+  } else {
+    const std::string path = base.target.substr(0, base.target.find('?'));
+    u.target = path.substr(0, path.rfind('/') + 1) + location;
+  }
+  const size_t hash = u.target.find('#');
+  if (hash != std::string::npos) u.target.resize(hash);
+  return u;
+}
+
+}  // namespace
+
+Result<HttpUrl> ParseHttpUrl(const std::string& url) {
+  const auto bad = [&](const std::string& why) {
+    return Status::InvalidArgument("URL '" + url.substr(0, 200) + "' " + why);
+  };
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) {
+      return bad("contains white space or control characters");
+    }
+  }
+  const size_t colon = url.find(':');
+  if (colon == std::string::npos || colon == 0) {
+    return bad("has no scheme; expected http://host[:port]/path or https://...");
+  }
+  HttpUrl u;
+  u.scheme = AsciiLower(url.substr(0, colon));
+  if (u.scheme != "http" && u.scheme != "https") {
+    return Status::Unsupported("URL '" + url.substr(0, 200) + "': the scheme " + u.scheme +
+                               ": is not supported; only http:// and https:// URLs are fetched");
+  }
+  if (url.compare(colon, 3, "://") != 0) return bad("lacks '//' after the scheme");
+  const size_t start = colon + 3;
+  const size_t end = url.find_first_of("/?#", start);
+  const std::string authority =
+      url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (authority.find('@') != std::string::npos) return bad("has user information, not accepted");
+  std::string port;
+  if (!authority.empty() && authority[0] == '[') {  // [IPv6]:port
+    const size_t close = authority.find(']');
+    if (close == std::string::npos) return bad("has an unterminated [IPv6 address]");
+    u.host = authority.substr(1, close - 1);
+    const std::string rest = authority.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest[0] != ':') return bad("has characters after the [IPv6 address]");
+      port = rest.substr(1);
+    }
+  } else {
+    const size_t pc = authority.rfind(':');
+    u.host = authority.substr(0, pc);
+    if (pc != std::string::npos) port = authority.substr(pc + 1);
+  }
+  if (u.host.empty()) return bad("has no host");
+  if (port.empty()) {
+    port = u.scheme == "https" ? "443" : "80";
+  } else {
+    int n = 0;
+    for (char c : port) {
+      if (c < '0' || c > '9' || n > 65535) return bad("has a bad port '" + port + "'");
+      n = n * 10 + (c - '0');
+    }
+    if (n < 1 || n > 65535) return bad("has a bad port '" + port + "'");
+  }
+  u.port = port;
+  u.target = end == std::string::npos ? "/" : url.substr(end);
+  const size_t hash = u.target.find('#');
+  if (hash != std::string::npos) u.target.resize(hash);
+  if (u.target.empty() || u.target[0] != '/') u.target = "/" + u.target;
+  return u;
+}
+
+Result<std::string> HttpFetch(const std::string& url, const HttpFetchOptions& options) {
+  SKY_ASSIGN_OR_RETURN(HttpUrl u, ParseHttpUrl(url));
+  std::string current = url;
+  for (int redirects = 0;; ++redirects) {
+    Fetcher fetcher(current, options);
+    FetchAnswer answer;
+    try {
+      SKY_RETURN_IF_ERROR(fetcher.Get(u, &answer));
+    } catch (const std::exception& e) {
+      return Status::IOError("GET " + current + ": " + e.what());
+    }
+    if (answer.status == 200) return std::move(answer.body);
+    const std::string said =
+        "GET " + current + " answered " + std::to_string(answer.status) + " " + answer.reason;
+    if (IsRedirect(answer.status)) {
+      if (answer.location.empty()) return Status::InvalidArgument(said + " without a Location");
+      if (redirects >= options.max_redirects) {
+        return Status::InvalidArgument(said + " (to " + answer.location.substr(0, 200) +
+                                       "), one redirect more than the " +
+                                       std::to_string(options.max_redirects) + " followed");
+      }
+      SKY_ASSIGN_OR_RETURN(u, ResolveLocation(u, answer.location));
+      current = u.scheme + "://" + HostHeader(u) + u.target;
+      continue;
+    }
+    if (answer.status == 404 || answer.status == 410) return Status::NotFound(said);
+    return Status::InvalidArgument(said + "; expected 200 OK");
+  }
 }
 
 }  // namespace skyshard::server

@@ -129,6 +129,13 @@ Result<Job> JobManager::Get(const std::string& id) const {
   return it->second->job;
 }
 
+std::map<Phase, int64_t> JobManager::CountByPhase() const {
+  std::map<Phase, int64_t> counts;
+  std::lock_guard lock(mu_);
+  for (const auto& [id, entry] : jobs_) ++counts[entry->job.phase];
+  return counts;
+}
+
 std::vector<Job> JobManager::List() const {
   std::vector<Job> out;
   {

@@ -83,6 +83,9 @@ class JobManager {
   Result<Job> Get(const std::string& id) const;
   // Snapshots of every job, newest first.
   std::vector<Job> List() const;
+  // How many jobs are in each phase now (phases with no job absent), for /metrics: one pass
+  // under the lock, no copies of the jobs.
+  std::map<Phase, int64_t> CountByPhase() const;
 
   // Adds `params` (and `parts`) to a PENDING job: a parameter given again replaces the old
   // value(s). NotFound; AlreadyExists (HTTP 403) when the job is not PENDING.

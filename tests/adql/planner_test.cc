@@ -15,6 +15,7 @@
 #include "adql/binder/query_catalog.h"
 #include "adql/parser/parser.h"
 #include "adql/planner/logical_plan.h"
+#include "adql/planner/plan_kind.h"
 #include "adql/planner/rules/constant_folding.h"
 #include "indexing/healpix_index.h"
 #include "indexing/index_ranges.h"
@@ -720,6 +721,67 @@ TEST_F(PlannerTest, PlanShapes) {
       "  Gather aggregate\n"
       "    Aggregate group=(#0) COUNT(*) AVG(#1)\n"
       "      Scan dp02_dc2_catalogs.ForcedSource full [band, psfFlux]\n");
+}
+
+// ---- Query kind (adql/planner/plan_kind.h) -------------------------------------------------
+
+// The kind comes from the access paths the planner chose, so a query that only mentions a
+// region but must read everything is not a cone, and the same cone with rewrites off is not.
+TEST_F(PlannerTest, QueryKindFollowsThePlan) {
+  struct Case {
+    const char* adql;
+    QueryKind kind;
+  };
+  const Case cases[] = {
+      {"SELECT objectId FROM dp02_dc2_catalogs.Object WHERE "
+       "CONTAINS(POINT('ICRS', coord_ra, coord_dec), CIRCLE('ICRS', 10, 20, 0.0166667)) = 1",
+       QueryKind::kCone},
+      {"SELECT objectId FROM dp02_dc2_catalogs.Object WHERE "
+       "1 = CONTAINS(POINT(coord_ra, coord_dec), BOX(10, 20, 1, 1))",
+       QueryKind::kCone},
+      // OR with a non-spatial condition: a full scan, not a cone.
+      {"SELECT objectId FROM dp02_dc2_catalogs.Object WHERE "
+       "CONTAINS(POINT(coord_ra, coord_dec), CIRCLE(10, 20, 1)) = 1 OR g_psfFlux > 5",
+       QueryKind::kOther},
+      {"SELECT src.ccdVisitId, src.band, visinfo.expMidptMJD "
+       "FROM dp02_dc2_catalogs.ForcedSource as src "
+       "JOIN dp02_dc2_catalogs.CcdVisit as visinfo ON visinfo.ccdVisitId = src.ccdVisitId "
+       "WHERE src.objectId = 1651589610221899038",
+       QueryKind::kLightCurve},
+      // Light curves of several objects: the objects by key, their ForcedSource rows
+      // children-of.
+      {"SELECT o.objectId, s.psfFlux FROM dp02_dc2_catalogs.Object AS o "
+       "JOIN dp02_dc2_catalogs.ForcedSource AS s ON s.objectId = o.objectId "
+       "WHERE o.objectId IN (10, 20)",
+       QueryKind::kLightCurve},
+      {"SELECT a.objectId, b.objectId FROM dp02_dc2_catalogs.Object AS a "
+       "JOIN dp02_dc2_catalogs.RealPos AS b ON "
+       "DISTANCE(POINT(a.coord_ra, a.coord_dec), POINT(b.coord_ra, b.coord_dec)) < 1./3600",
+       QueryKind::kCrossMatch},
+      // A cross-match inside a cone is a cross-match.
+      {"SELECT a.objectId FROM dp02_dc2_catalogs.Object AS a, dp02_dc2_catalogs.RealPos AS b "
+       "WHERE CONTAINS(POINT(a.coord_ra, a.coord_dec), CIRCLE(b.coord_ra, b.coord_dec, 0.001)) "
+       "= 1 AND CONTAINS(POINT(a.coord_ra, a.coord_dec), CIRCLE(10, 20, 1)) = 1",
+       QueryKind::kCrossMatch},
+      {"SELECT objectId, g_psfFlux FROM dp02_dc2_catalogs.Object WHERE objectId = 7",
+       QueryKind::kOther},
+      {"SELECT band, COUNT(*) FROM dp02_dc2_catalogs.ForcedSource GROUP BY band",
+       QueryKind::kOther},
+      {"SELECT table_name FROM TAP_SCHEMA.tables", QueryKind::kOther},
+  };
+  for (const Case& c : cases) {
+    PlanPtr p = Planned(c.adql);
+    ASSERT_NE(p, nullptr) << c.adql;
+    EXPECT_EQ(QueryKindName(ClassifyPlan(*p)), QueryKindName(c.kind)) << c.adql << "\n"
+                                                                      << plan::Explain(*p);
+  }
+  // Rewrites off: the binder's plan reads everything, so the cone is no longer one.
+  PlannerOptions off = Options();
+  off.enable_rewrites = false;
+  PlanPtr p = Planned(cases[0].adql, off);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(ClassifyPlan(*p), QueryKind::kOther) << plan::Explain(*p);
+  EXPECT_EQ(QueryKindName(QueryKind::kNone), "none");
 }
 
 // ---- Rules on hand-built expressions ------------------------------------------------------
