@@ -14,4 +14,6 @@ cd "$(dirname "$0")/.."
   ctest --output-on-failure -j "$(nproc)" -L unit)
 ./tests/bench/bench_load.sh --tiny
 ./tests/bench/bench_query.sh --tiny
+./tests/bench/bench_xmatch.sh --tiny
+./tests/bench/bench_tap.sh --tiny
 ./scripts/fuzz.sh 60

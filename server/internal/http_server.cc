@@ -356,6 +356,11 @@ void HttpServer::Impl::DoAccept() {
       beast::error_code ignored;
       socket.close(ignored);
     } else {
+      // Responses go out as a header and chunks in separate writes: without TCP_NODELAY, Nagle's
+      // algorithm holds the last small segment until the client's delayed ACK (~40 ms), which
+      // a keep-alive client (pyvo, TOPCAT) waits on for every small result.
+      beast::error_code nodelay_ec;
+      socket.set_option(tcp::no_delay(true), nodelay_ec);
       ++connections;
       auto session = std::make_shared<Session>(std::move(socket), this);
       {
