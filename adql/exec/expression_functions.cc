@@ -250,7 +250,7 @@ class FunctionNode final : public Node {
         SKY_RETURN_IF_ERROR(Coerce(&vals_[k], ValueType::kRegion, sel));
       }
     }
-    const ValueType natural = NaturalType(fn_);
+    const ValueType natural = IntegerMod() ? ValueType::kBigInt : NaturalType(fn_);
     PrepareOutput(natural, sel.n, out);
     out_ = out;
     Status status;
@@ -277,6 +277,11 @@ class FunctionNode final : public Node {
   bool HasCoosys() const {
     return signature_ != nullptr && !signature_->params.empty() &&
            signature_->params[0].type == ValueType::kVarChar;
+  }
+
+  // MOD over integers (its BIGINT signature): computed on int64, exactly.
+  bool IntegerMod() const {
+    return fn_ == Fn::kMod && signature_ != nullptr && signature_->result == ValueType::kBigInt;
   }
 
   bool Null(size_t k, size_t i) const { return vals_[k].IsNull(i); }
@@ -501,6 +506,12 @@ class FunctionNode final : public Node {
         return Math1(i);
       case Fn::kMod:
         if (AnyNull(i)) return Status::OK();
+        if (IntegerMod()) {
+          if (I(1, i) == 0) return Status::InvalidArgument("division by zero");
+          // INT64_MIN % -1 overflows in C++; its remainder is 0.
+          SetI(i, I(1, i) == -1 ? 0 : I(0, i) % I(1, i));
+          return Status::OK();
+        }
         if (D(1, i) == 0) return Status::InvalidArgument("division by zero");
         SetMath(i, std::fmod(D(0, i), D(1, i)), std::isnan(D(0, i)) || std::isnan(D(1, i)));
         return Status::OK();

@@ -96,8 +96,10 @@ void AddAdqlMath(std::vector<FunctionInfo>& f) {
   f.push_back(Math1("FLOOR", "largest integer not greater than x"));
   f.push_back(Math1("LOG", "natural logarithm of x (x > 0)"));
   f.push_back(Math1("LOG10", "base-10 logarithm of x (x > 0)"));
-  f.push_back(Math("MOD", {Sig({{"x", kDbl}, {"y", kDbl}}, kDbl)},
-                   "remainder of x / y, with the sign of x"));
+  // Integers stay exact (MOD(objectId, 100) on ids beyond 2^53); any other number is a double.
+  f.push_back(
+      Math("MOD", {Sig({{"x", kLong}, {"y", kLong}}, kLong), Sig({{"x", kDbl}, {"y", kDbl}}, kDbl)},
+           "remainder of x / y, with the sign of x"));
   f.push_back(Math("PI", {Sig({}, kDbl)}, "the constant pi"));
   f.push_back(Math("POWER", {Sig({{"x", kDbl}, {"y", kDbl}}, kDbl)}, "x raised to the power y"));
   f.push_back(Math1("RADIANS", "converts the angle x from degrees to radians"));

@@ -645,6 +645,17 @@ def to_real(x):
     return struct.unpack("<f", struct.pack("<f", x))[0]
 
 
+def mod(x, y):
+    """ADQL MOD: the remainder with the sign of x; exact for two integers (ids beyond 2^53),
+    a double otherwise."""
+    if isinstance(x, int) and isinstance(y, int):
+        if y == 0:
+            raise ZeroDivisionError("division by zero")
+        r = abs(x) % abs(y)
+        return -r if x < 0 else r
+    return math.fmod(x, y)
+
+
 MATH = {
     "ceiling": (1, lambda x: float(math.ceil(x))),
     "floor": (1, lambda x: float(math.floor(x))),
@@ -654,7 +665,7 @@ MATH = {
     "log": (1, math.log),
     "log10": (1, math.log10),
     "sqrt": (1, math.sqrt),
-    "mod": (2, math.fmod),
+    "mod": (2, mod),
     "power": (2, math.pow),
     "acos": (1, math.acos),
     "asin": (1, math.asin),
