@@ -12,6 +12,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BENCH_DIR="$ROOT/tests/bench"
+BENCH_NAME=bench_load
+# shellcheck source=tests/bench/bench_common.sh
+source "$BENCH_DIR/bench_common.sh"  # die, log, now, run_to, ...; NPROC, CPU_MODEL, ...
 SKYSHARD_SRC=${SKYSHARD:-$ROOT/build/skyshard}
 # shellcheck source=tests/bench/pg_common.sh
 source "$BENCH_DIR/pg_common.sh"  # PG_BIN, the private cluster's set-up and clean-up
@@ -44,10 +47,6 @@ Environment: SKYSHARD (binary, default build/skyshard), PG_BIN (default
 /usr/lib/postgresql/15/bin).
 EOF
 }
-
-die() { echo "bench_load: FAIL: $*" >&2; exit 1; }
-log() { echo "bench_load [${SECONDS}s]: $*"; }
-need_arg() { [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value"; }
 
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -82,20 +81,12 @@ T_PG=$(( 300 + ROWS_EST / 10000 ))     # PostgreSQL per session step
 T_CAT=$(( 120 + ROWS_EST / 50000 ))
 T_SHORT=120
 
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 rate() { awk -v r="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", r / s; else print 0 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 human() {  # 1234567 -> 1.23 M
   awk -v n="$1" 'BEGIN { if (n >= 1e9) printf "%.2f G", n/1e9; else if (n >= 1e6) printf "%.2f M", n/1e6;
                          else if (n >= 1e3) printf "%.1f k", n/1e3; else printf "%d", n }'
 }
-hbytes() {
-  awk -v n="$1" 'BEGIN { if (n >= 2^30) printf "%.2f GiB", n/2^30; else if (n >= 2^20) printf "%.1f MiB", n/2^20;
-                         else printf "%.1f KiB", n/2^10 }'
-}
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-run_to() { local t=$1; shift; timeout --foreground -k 10 "$t" "$@"; }
 
 # --- cleanup (trap) --------------------------------------------------------------------------
 BG_PIDS=()
@@ -132,12 +123,6 @@ GEN="$WORKDIR/gen-o${OBJECTS}-e${EPOCHS}-s${SEED}"
 mkdir -p "$GEN"
 chmod 755 "$GEN"
 
-NPROC=$(nproc)
-MEM_KB=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
-CPU_MODEL=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-[[ -n $CPU_MODEL ]] || CPU_MODEL=$(uname -m)
-OS_NAME=$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-Linux}" || echo Linux)
-START_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 log "$START_DATE on $NPROC cores ($CPU_MODEL), $(hbytes $((MEM_KB * 1024))) RAM, $OS_NAME"
 log "workdir $WORKDIR; $OBJECTS objects x $EPOCHS epochs, seed $SEED; load average $(loadavg)"
 
@@ -197,7 +182,6 @@ while read -r t n; do EXPECT[$t]=$n; done <"$COUNTS"
 EXPECT_ALL=0
 for t in "${TABLES[@]}"; do EXPECT_ALL=$(( EXPECT_ALL + ${EXPECT[$t]} )); done
 
-dir_bytes() { du -cb --apparent-size "$@" 2>/dev/null | tail -n1 | cut -f1; }
 data_files() { find "$1" -maxdepth 1 -type f \( -name '*.csv' -o -name '*.fits' \) | sort; }
 mapfile -t CSV_FILES < <(data_files "$CSV_DIR")
 mapfile -t FITS_FILES < <(data_files "$FITS_DIR")

@@ -14,6 +14,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BENCH_DIR="$ROOT/tests/bench"
+BENCH_NAME=bench_query
+# shellcheck source=tests/bench/bench_common.sh
+source "$BENCH_DIR/bench_common.sh"  # die, log, now, run_to, ...; NPROC, CPU_MODEL, ...
 SKYSHARD_SRC=${SKYSHARD:-$ROOT/build/skyshard}
 QUERY_BENCH_SRC=${QUERY_BENCH:-$(dirname "$SKYSHARD_SRC")/tests/query_bench}
 # shellcheck source=tests/bench/pg_common.sh
@@ -59,10 +62,6 @@ Environment: SKYSHARD (binary, default build/skyshard), QUERY_BENCH (default the
 tests/query_bench next to it), PG_BIN (default /usr/lib/postgresql/15/bin).
 EOF
 }
-
-die() { echo "bench_query: FAIL: $*" >&2; exit 1; }
-log() { echo "bench_query [${SECONDS}s]: $*"; }
-need_arg() { [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value"; }
 
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -112,16 +111,6 @@ T_QUERY=$(( 600 + ROWS_EST / 20000 ))    # each system's whole query run
 T_CAT=$(( 120 + ROWS_EST / 50000 ))
 T_SHORT=120
 
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-hbytes() {
-  awk -v n="$1" 'BEGIN { if (n >= 2^30) printf "%.2f GiB", n/2^30; else if (n >= 2^20) printf "%.1f MiB", n/2^20;
-                         else printf "%.1f KiB", n/2^10 }'
-}
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-run_to() { local t=$1; shift; timeout --foreground -k 10 "$t" "$@"; }
-dir_bytes() { du -cb --apparent-size "$@" 2>/dev/null | tail -n1 | cut -f1; }
-
 # --- cleanup (trap) --------------------------------------------------------------------------
 BG_PIDS=()
 STORE=""
@@ -162,12 +151,6 @@ CSV_DIR="$GEN/csv"
 mkdir -p "$GEN"
 chmod 755 "$GEN"
 
-NPROC=$(nproc)
-MEM_KB=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
-CPU_MODEL=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-[[ -n $CPU_MODEL ]] || CPU_MODEL=$(uname -m)
-OS_NAME=$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-Linux}" || echo Linux)
-START_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 log "$START_DATE on $NPROC cores ($CPU_MODEL), $(hbytes $((MEM_KB * 1024))) RAM, $OS_NAME"
 log "workdir $WORKDIR; $OBJECTS objects x $EPOCHS epochs, seed $SEED; load average $(loadavg)"
 

@@ -15,6 +15,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BENCH_DIR="$ROOT/tests/bench"
+BENCH_NAME=bench_tap
+# shellcheck source=tests/bench/bench_common.sh
+source "$BENCH_DIR/bench_common.sh"  # die, log, now, run_to, ...; NPROC, CPU_MODEL, ...
 SKYSHARD_SRC=${SKYSHARD:-$ROOT/build/skyshard}
 PEER_DIR=${DACHS_PEER:-$(cd "$ROOT/.." && pwd)/shared/peers/dachs}
 export DACHS_PEER=$PEER_DIR  # the Python helpers import the peer's bench_tap.py from there
@@ -68,10 +71,6 @@ Environment: SKYSHARD (binary, default build/skyshard), DACHS_PEER (the peer's d
 default ../shared/peers/dachs), PYTHON (default /usr/bin/python3, which has numpy).
 EOF
 }
-
-die() { echo "bench_tap: FAIL: $*" >&2; exit 1; }
-log() { echo "bench_tap [${SECONDS}s]: $*"; }
-need_arg() { [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value"; }
 
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -139,10 +138,6 @@ T_CELL=$(( DURATION * 2 + 120 ))
 T_STREAM=$(( 600 + STREAM_ROWS / 5000 ))
 T_VERIFY=$(( 300 + ROWS_EST / 20000 ))
 
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-run_to() { local t=$1; shift; timeout --foreground -k 10 "$t" "$@"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 # run_client LOG SECONDS CMD...: runs a client under a timeout; its output goes indented to
@@ -199,12 +194,6 @@ cp "$SKYSHARD_SRC" "$WORKDIR/bin/skyshard.$$"
 mv -f "$WORKDIR/bin/skyshard.$$" "$WORKDIR/bin/skyshard"
 SKY="$WORKDIR/bin/skyshard"
 
-NPROC=$(nproc)
-MEM_KB=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
-CPU_MODEL=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-[[ -n $CPU_MODEL ]] || CPU_MODEL=$(uname -m)
-OS_NAME=$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-Linux}" || echo Linux)
-START_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 log "$START_DATE on $NPROC cores ($CPU_MODEL), $(( MEM_KB / 1048576 )) GiB RAM, $OS_NAME"
 log "workdir $WORKDIR; $OBJECTS objects x $PER_OBJECT, generator seed $GEN_SEED, client seed $SEED; load average $(loadavg)"
 if [[ $RUN_DACHS == 0 ]]; then

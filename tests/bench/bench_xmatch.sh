@@ -15,6 +15,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BENCH_DIR="$ROOT/tests/bench"
+BENCH_NAME=bench_xmatch
+# shellcheck source=tests/bench/bench_common.sh
+source "$BENCH_DIR/bench_common.sh"  # die, log, now, run_to, ...; NPROC, CPU_MODEL, ...
 SKYSHARD_SRC=${SKYSHARD:-$ROOT/build/skyshard}
 # shellcheck source=tests/bench/pg_common.sh
 source "$BENCH_DIR/pg_common.sh"  # PG_BIN, the private cluster's set-up and clean-up
@@ -51,10 +54,6 @@ Environment: SKYSHARD (binary, default build/skyshard), PG_BIN (default
 /usr/lib/postgresql/15/bin), STILTS (default stilts), STILTS_HEAP (JVM heap, default 8g).
 EOF
 }
-
-die() { echo "bench_xmatch: FAIL: $*" >&2; exit 1; }
-log() { echo "bench_xmatch [${SECONDS}s]: $*"; }
-need_arg() { [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value"; }
 
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -94,15 +93,6 @@ T_PG=$(( 300 + OBJECTS / 5000 ))
 T_MATCH=$(( 300 + OBJECTS / 5000 ))
 T_SHORT=120
 
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-run_to() { local t=$1; shift; timeout --foreground -k 10 "$t" "$@"; }
-hbytes() {
-  awk -v n="$1" 'BEGIN { if (n >= 2^30) printf "%.2f GiB", n/2^30; else if (n >= 2^20) printf "%.1f MiB", n/2^20;
-                         else printf "%.1f KiB", n/2^10 }'
-}
-
 STORE=""
 cleanup() {
   local rc=$?
@@ -129,12 +119,6 @@ mkdir -p "$OUT"
 cp "$SKYSHARD_SRC" "$WORKDIR/bin/skyshard-xm.$$"
 mv -f "$WORKDIR/bin/skyshard-xm.$$" "$WORKDIR/bin/skyshard-xm"
 SKY="$WORKDIR/bin/skyshard-xm"
-NPROC=$(nproc)
-MEM_KB=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
-CPU_MODEL=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-[[ -n $CPU_MODEL ]] || CPU_MODEL=$(uname -m)
-OS_NAME=$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-Linux}" || echo Linux)
-START_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 log "$START_DATE on $NPROC cores ($CPU_MODEL), $(hbytes $((MEM_KB * 1024))) RAM, $OS_NAME"
 log "workdir $WORKDIR; $OBJECTS x $OBJECTS rows, $TARGETS targets, seed $SEED; load average $(loadavg)"
 
