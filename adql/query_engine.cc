@@ -25,6 +25,16 @@ Result<std::shared_ptr<const MemoryTable>> ReadWhole(const Store& store, const T
     if (n == 0) break;
     table->batches.push_back(std::move(batch));
   }
+  // An integer primary key is indexed, for joins on it (adql/exec/lookup_join.cc). A key that
+  // is not unique (the store does not enforce it for plain tables) leaves the table unindexed:
+  // such joins are then hash joins, as before.
+  const int key = def.primary_key.empty() ? -1 : def.ColumnIndex(def.primary_key);
+  if (key >= 0) {
+    const DataType t = def.columns[static_cast<size_t>(key)].type.type;
+    if (t == DataType::kSmallInt || t == DataType::kInteger || t == DataType::kBigInt) {
+      [[maybe_unused]] const bool indexed = table->BuildKeyIndex(key).ok();
+    }
+  }
   return std::shared_ptr<const MemoryTable>(std::move(table));
 }
 

@@ -1,5 +1,6 @@
 #include "adql/binder/query_catalog.h"
 
+#include <string>
 #include <utility>
 
 #include "adql/binder/internal/tap_schema.h"
@@ -11,6 +12,45 @@ uint64_t MemoryTable::row_count() const {
   uint64_t n = 0;
   for (const ColumnBatch& b : batches) n += b.num_rows;
   return n;
+}
+
+Status MemoryTable::BuildKeyIndex(int column) {
+  key_column_ = -1;
+  key_index_.clear();
+  max_abs_key_ = 0;
+  std::unordered_map<int64_t, MemoryRowRef> index;
+  uint64_t max_abs = 0;
+  index.reserve(row_count());
+  for (size_t b = 0; b < batches.size(); ++b) {
+    const ColumnBatch& batch = batches[b];
+    if (column < 0 || static_cast<size_t>(column) >= batch.columns.size()) {
+      return Status::InvalidArgument("key column " + std::to_string(column) +
+                                     " is missing in a memory table of " +
+                                     std::to_string(batch.columns.size()) + " columns");
+    }
+    const ColumnVector& keys = batch.columns[static_cast<size_t>(column)];
+    const DataType t = keys.type.type;
+    if (t != DataType::kSmallInt && t != DataType::kInteger && t != DataType::kBigInt) {
+      return Status::InvalidArgument("key column " + std::to_string(column) +
+                                     " of a memory table is not an integer column");
+    }
+    for (size_t r = 0; r < batch.num_rows; ++r) {
+      if (keys.IsNull(r)) continue;
+      const int64_t k = keys.ints[r];
+      if (!index.emplace(k, MemoryRowRef{static_cast<uint32_t>(b), static_cast<uint32_t>(r)})
+               .second) {
+        return Status::InvalidArgument("key " + std::to_string(k) +
+                                       " occurs twice in the key column " + std::to_string(column) +
+                                       " of a memory table");
+      }
+      const uint64_t a = k < 0 ? 0 - static_cast<uint64_t>(k) : static_cast<uint64_t>(k);
+      if (a > max_abs) max_abs = a;
+    }
+  }
+  key_index_ = std::move(index);
+  max_abs_key_ = max_abs;
+  key_column_ = column;
+  return Status::OK();
 }
 
 std::string QueryTable::QualifiedName() const { return schema + "." + def.name; }

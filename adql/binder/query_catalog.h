@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/column_batch.h"
@@ -29,10 +30,47 @@
 
 namespace skyshard::adql {
 
-// Rows held in memory (TAP_SCHEMA, uploads): batches whose columns follow the table's columns.
+// Where a row of a MemoryTable is: batches[batch].columns[*][row].
+struct MemoryRowRef {
+  uint32_t batch = 0;
+  uint32_t row = 0;
+};
+
+// Rows held in memory (TAP_SCHEMA, uploads, cached dimension tables): batches whose columns
+// follow the table's columns.
+//
+// Primary-key index: BuildKeyIndex maps the integer primary key to its row, so that a join on
+// that key (adql/exec/lookup_join.cc) looks rows up instead of hashing the whole table per
+// query. It is built once, before the table is shared (QueryEngine::Open), and only read after.
 struct MemoryTable {
   std::vector<ColumnBatch> batches;
   uint64_t row_count() const;
+
+  // Indexes the integer-like column `column` (a position in the batches' columns). Success:
+  // has_key_index() is true and FindKey answers. Returns InvalidArgument (and leaves no index)
+  // when the column is missing or not integer-like, or when a key occurs twice; rows whose key
+  // is NULL are not indexed (they match no key). REQUIRES: no concurrent reader.
+  Status BuildKeyIndex(int column);
+  bool has_key_index() const { return key_column_ >= 0; }
+  // The table column the index is on, or -1.
+  int key_column() const { return key_column_; }
+  // The row whose key is `key`, or nullptr. REQUIRES: has_key_index().
+  const MemoryRowRef* FindKey(int64_t key) const {
+    auto it = key_index_.find(key);
+    return it == key_index_.end() ? nullptr : &it->second;
+  }
+  // The largest |key| indexed (0 for none): a DOUBLE key beyond 2^53 in magnitude may equal
+  // several integer keys, and a caller can then test every entry (ForEachKey) instead.
+  uint64_t max_abs_key() const { return max_abs_key_; }
+  template <typename F>
+  void ForEachKey(F&& f) const {
+    for (const auto& [k, ref] : key_index_) f(k, ref);
+  }
+
+ private:
+  int key_column_ = -1;
+  std::unordered_map<int64_t, MemoryRowRef> key_index_;
+  uint64_t max_abs_key_ = 0;
 };
 
 struct QueryTable {

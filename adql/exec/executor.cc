@@ -46,6 +46,7 @@ Result<OperatorPtr> BuildOperator(const plan::PlanNode& node, ExecContext* ctx,
         return MakeSpatialJoin(join, std::move(right), ctx, partition);
       }
       SKY_ASSIGN_OR_RETURN(auto left, child(0));
+      if (join.lookup_key >= 0) return MakeLookupJoin(join, std::move(left), ctx);
       SKY_ASSIGN_OR_RETURN(auto right, child(1));
       if (!join.left_keys.empty() && join.type != plan::JoinType::kCross) {
         return MakeHashJoin(join, std::move(left), std::move(right), ctx);

@@ -97,6 +97,7 @@ PlanPtr Join::Clone() const {
   c->left_keys = CloneAll(left_keys);
   c->right_keys = CloneAll(right_keys);
   if (spatial.has_value()) c->spatial = spatial->Clone();
+  c->lookup_key = lookup_key;
   return Finish(*this, std::move(c));
 }
 
@@ -208,6 +209,18 @@ std::string Keys(const std::vector<SortKey>& keys) {
   return out;
 }
 
+// "CcdVisit.ccdVisitId": the table and key column a lookup join reads (the Scan under the
+// right input's Filters and Projects).
+std::string LookupTarget(const PlanNode& node) {
+  const PlanNode* n = &node;
+  while ((n->kind == PlanKind::kFilter || n->kind == PlanKind::kProject) && !n->children.empty()) {
+    n = n->children[0].get();
+  }
+  if (n->kind != PlanKind::kScan || n->As<Scan>().table == nullptr) return "?";
+  const TableDef& def = n->As<Scan>().table->def;
+  return def.name + "." + def.primary_key;
+}
+
 void ExplainNode(const PlanNode& node, int indent, std::string* out) {
   out->append(static_cast<size_t>(indent) * 2, ' ');
   switch (node.kind) {
@@ -247,7 +260,10 @@ void ExplainNode(const PlanNode& node, int indent, std::string* out) {
       const auto& j = node.As<Join>();
       *out += "Join ";
       *out += JoinName(j.type);
-      if (!j.left_keys.empty()) {
+      if (j.lookup_key >= 0 && static_cast<size_t>(j.lookup_key) < j.left_keys.size()) {
+        *out += " lookup(" + ToString(*j.left_keys[static_cast<size_t>(j.lookup_key)]) + " -> " +
+                LookupTarget(*j.children[1]) + ")";
+      } else if (!j.left_keys.empty()) {
         *out += " hash(" + ExprList(j.left_keys) + " = " + ExprList(j.right_keys) + ")";
       }
       if (j.spatial.has_value()) {

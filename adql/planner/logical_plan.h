@@ -186,6 +186,13 @@ struct Join final : PlanNode {
   // (adql/exec/spatial_join.cc) instead of a hash or nested-loop join; `condition` still holds
   // the whole exact condition.
   std::optional<SpatialJoinKeys> spatial;
+  // Set by the planner (adql/planner/rules/key_lookup_join.cc) for an inner or left join whose
+  // right input is Filters and Projects over a full Scan of an in-memory table with a
+  // primary-key index (MemoryTable::BuildKeyIndex), where right_keys[lookup_key] is that key
+  // column passed through unchanged: the executor then looks each left row's
+  // left_keys[lookup_key] up in the index (adql/exec/lookup_join.cc) instead of reading and
+  // hashing the right input. -1: not a lookup join.
+  int lookup_key = -1;
 };
 
 enum class AggregateFunction { kCount, kCountStar, kSum, kAvg, kMin, kMax };

@@ -7,7 +7,8 @@
 // reads the parents' access paths); projection pushdown after every rule that moves
 // expressions; join keys after projection pushdown (it may add a Project when it swaps a
 // join's inputs); spatial joins after join keys (a cross-match bound overrides hash keys and
-// may swap the inputs again); top-k; parallel fragments last (they wrap what the others produced,
+// may swap the inputs again); key-lookup joins after both (they need the hash keys, and leave
+// cross-matches alone); top-k; parallel fragments last (they wrap what the others produced,
 // and only in the outermost query: a subquery's plan runs once per outer row).
 #include "adql/planner/planner.h"
 
@@ -20,6 +21,7 @@
 #include "adql/planner/rules/constant_folding.h"
 #include "adql/planner/rules/join_keys.h"
 #include "adql/planner/rules/key_lookup.h"
+#include "adql/planner/rules/key_lookup_join.h"
 #include "adql/planner/rules/parallel_fragments.h"
 #include "adql/planner/rules/predicate_pushdown.h"
 #include "adql/planner/rules/projection_pushdown.h"
@@ -63,6 +65,7 @@ void Rewrite(PlanPtr* plan, const PlannerOptions& options, bool outermost) {
   planner::PushDownProjections(plan, options);
   planner::ChooseJoinKeys(plan, options);
   planner::PlanSpatialJoins(plan, options);
+  planner::UseKeyLookupJoins(plan, options);
   planner::UseTopK(plan, options);
   if (outermost) planner::SplitIntoFragments(plan, options);
 }

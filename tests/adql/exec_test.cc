@@ -828,6 +828,150 @@ TEST(ExecOperators, JoinsAgainstBruteForce) {
   }
 }
 
+// ---- Lookup join ------------------------------------------------------------------------------
+
+// A dimension table with an indexed integer key (ids 0, 2, 4, ... with gaps: some keys have no
+// row), in several batches, and a probe table whose keys are NULL, missing, duplicated, and
+// given as BIGINT, INTEGER and DOUBLE (3.0 equals 3; 3.5 equals nothing).
+struct LookupFixture {
+  TableBuilder dim{"dim", {{"id", VT::kBigInt}, {"val", VT::kDouble}, {"tag", VT::kVarChar}}};
+  TableBuilder probe{
+      "probe", {{"k", VT::kBigInt}, {"ki", VT::kInteger}, {"kd", VT::kDouble}, {"w", VT::kDouble}}};
+  LookupFixture() {
+    std::mt19937_64 rng(11);
+    for (int i = 0; i < 300; ++i) {
+      if (i % 3 == 1) continue;  // missing keys
+      if (i % 40 == 0) dim.NewBatch();
+      const Value val = rng() % 9 == 0 ? Value::Null(VT::kDouble)
+                                       : Value::Double(static_cast<double>(rng() % 100));
+      dim.Add({Value::Int(i), val, Value::String(std::string(1, static_cast<char>('a' + i % 4)))});
+    }
+    // A row whose key is NULL: never found. Two keys beyond 2^53 that are one double apart
+    // from none: a DOUBLE key 2^60 equals both (as the hash join compares them).
+    dim.Add({Value::Null(VT::kBigInt), Value::Double(1), Value::String("n")});
+    dim.Add({Value::Int(kBig), Value::Double(50), Value::String("x")});
+    dim.Add({Value::Int(kBig + 1), Value::Double(60), Value::String("y")});
+    Status indexed = dim.rows->BuildKeyIndex(0);
+    EXPECT_TRUE(indexed.ok()) << indexed.ToString();
+    for (int i = 0; i < 700; ++i) {
+      if (i % 50 == 0) probe.NewBatch();
+      const int64_t key = static_cast<int64_t>(rng() % 330) - 10;  // duplicates, misses, < 0
+      const bool null_key = rng() % 8 == 0;
+      double kd = static_cast<double>(key);
+      if (rng() % 5 == 0) kd += 0.5;  // matches nothing
+      probe.Add({null_key ? Value::Null(VT::kBigInt) : Value::Int(key),
+                 null_key ? Value::Null(VT::kInteger) : Value::Int(key, VT::kInteger),
+                 null_key ? Value::Null(VT::kDouble) : Value::Double(kd),
+                 Value::Double(static_cast<double>(rng() % 100))});
+    }
+    probe.Add({Value::Int(kBig), Value::Null(VT::kInteger),
+               Value::Double(static_cast<double>(kBig)), Value::Double(1)});
+  }
+  static constexpr int64_t kBig = int64_t{1} << 60;
+};
+
+// probe JOIN dim ON probe.<key column> = dim.id [AND probe.w < dim.val], the right input being
+// `right` (dim's columns, possibly filtered or projected); `mode`: 0 nested loop (no keys),
+// 1 hash join, 2 lookup join.
+PlanPtr LookupJoinOf(plan::JoinType type, const LookupFixture& f, int key_column, PlanPtr right,
+                     bool residual, int mode) {
+  auto j = std::make_unique<plan::Join>();
+  j->type = type;
+  PlanPtr left = ScanOf(f.probe.table.get(), f.probe.types);
+  j->schema = left->schema;
+  j->schema.insert(j->schema.end(), right->schema.begin(), right->schema.end());
+  const VT key_type = f.probe.types[static_cast<size_t>(key_column)];
+  ExprPtr eq = Cmp(Op::kEqual, Col(key_column, key_type), Col(4, VT::kBigInt));
+  j->condition = residual
+                     ? And(std::move(eq), Cmp(Op::kLess, Col(3, VT::kDouble), Col(5, VT::kDouble)))
+                     : std::move(eq);
+  if (mode > 0) {
+    j->left_keys.push_back(Col(key_column, key_type));
+    j->right_keys.push_back(Col(0, VT::kBigInt));
+  }
+  if (mode == 2) j->lookup_key = 0;
+  j->children.push_back(std::move(left));
+  j->children.push_back(std::move(right));
+  return j;
+}
+
+TEST(ExecOperators, LookupJoinMatchesHashAndNestedLoopJoins) {
+  LookupFixture f;
+  // The right input: the plain scan; a scan with a filter; a Filter; a Project (id, val,
+  // tag || '!') over a Filter (what the lookup join evaluates on the looked-up rows only).
+  auto dim_scan = [&] { return ScanOf(f.dim.table.get(), f.dim.types); };
+  auto rights = [&](int variant) -> PlanPtr {
+    switch (variant) {
+      case 0:
+        return dim_scan();
+      case 1: {
+        PlanPtr s = dim_scan();
+        s->As<plan::Scan>().filter = Cmp(Op::kNotEqual, Col(2, VT::kVarChar), Str("b"));
+        return s;
+      }
+      case 2:
+        return FilterOf(dim_scan(), Cmp(Op::kGreater, Col(1, VT::kDouble), Dbl(20)));
+      default: {
+        PlanPtr fl = FilterOf(dim_scan(), Cmp(Op::kNotEqual, Col(2, VT::kVarChar), Str("c")));
+        return ProjectOf(std::move(fl),
+                         Args(Col(0, VT::kBigInt), Col(1, VT::kDouble),
+                              Bin(Op::kConcat, Col(2, VT::kVarChar), Str("!"), VT::kVarChar)));
+      }
+    }
+  };
+  size_t total_rows = 0, null_extended = 0;
+  for (plan::JoinType type : {plan::JoinType::kInner, plan::JoinType::kLeft}) {
+    for (int key_column : {0, 1, 2}) {
+      for (bool residual : {false, true}) {
+        for (int variant = 0; variant < 4; ++variant) {
+          for (size_t batch_rows : {size_t{64}, size_t{4096}}) {
+            ExecOptions options;
+            options.batch_rows = batch_rows;
+            const std::string what = "type " + std::to_string(static_cast<int>(type)) + " key " +
+                                     std::to_string(key_column) + " residual " +
+                                     std::to_string(residual) + " right " + std::to_string(variant);
+            Rows nested = Sorted(
+                RunRows(*LookupJoinOf(type, f, key_column, rights(variant), residual, 0), options));
+            Rows hash = Sorted(
+                RunRows(*LookupJoinOf(type, f, key_column, rights(variant), residual, 1), options));
+            Rows lookup = Sorted(
+                RunRows(*LookupJoinOf(type, f, key_column, rights(variant), residual, 2), options));
+            EXPECT_EQ(lookup, nested) << what;
+            EXPECT_EQ(lookup, hash) << what;
+            total_rows += lookup.size();
+            for (const auto& r : lookup) null_extended += r[4] == "NULL" ? 1 : 0;
+          }
+        }
+      }
+    }
+  }
+  // The data exercise both matches and LEFT join misses.
+  EXPECT_GT(total_rows, 1000u);
+  EXPECT_GT(null_extended, 100u);
+}
+
+TEST(ExecOperators, KeyIndexRejectsDuplicatesAndNonIntegerColumns) {
+  TableBuilder t{"t", {{"id", VT::kBigInt}, {"x", VT::kDouble}}};
+  t.Add({Value::Int(1), Value::Double(1)});
+  t.Add({Value::Int(2), Value::Double(2)});
+  ASSERT_TRUE(t.rows->BuildKeyIndex(0).ok());
+  const MemoryRowRef* two = t.rows->FindKey(2);
+  ASSERT_NE(two, nullptr);
+  EXPECT_EQ(two != nullptr ? two->row : 0u, 1u);
+  EXPECT_EQ(t.rows->FindKey(3), nullptr);
+  Status s = t.rows->BuildKeyIndex(1);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("not an integer column"), std::string::npos) << s.ToString();
+  EXPECT_FALSE(t.rows->has_key_index());
+  s = t.rows->BuildKeyIndex(5);
+  EXPECT_NE(s.message().find("missing"), std::string::npos) << s.ToString();
+  t.Add({Value::Int(2), Value::Double(3)});
+  s = t.rows->BuildKeyIndex(0);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("key 2 occurs twice"), std::string::npos) << s.ToString();
+  EXPECT_FALSE(t.rows->has_key_index());
+}
+
 // ---- Subqueries -------------------------------------------------------------------------------
 
 ExprPtr Subquery(plan::SubqueryMode mode, PlanPtr p, VT type, std::vector<ExprPtr> args = {},

@@ -463,6 +463,98 @@ TEST_F(PlannerTest, Dp0LightCurveIsChildrenOfAndAHashJoinBuildingCcdVisit) {
   EXPECT_EQ(r->schema[1].name, "ccdVisitId");
 }
 
+// CcdVisit cached in memory with its key indexed, as QueryEngine::Open does for small plain
+// tables: joins on ccdVisitId become lookups into it.
+void CacheCcdVisit(QueryCatalog* catalog) {
+  auto rows = std::make_shared<MemoryTable>();
+  ColumnBatch b;
+  b.Reset({{DataType::kBigInt, 0}, {DataType::kVarChar, 0}, {DataType::kDouble, 0}});
+  for (int i = 0; i < 3; ++i) {
+    b.columns[0].AppendInt(100 + i);
+    b.columns[1].AppendString("r");
+    b.columns[2].AppendDouble(60000.0 + i);
+  }
+  b.num_rows = 3;
+  rows->batches.push_back(std::move(b));
+  ASSERT_TRUE(rows->BuildKeyIndex(0).ok());
+  ASSERT_TRUE(catalog->CacheInMemory("CcdVisit", std::move(rows)).ok());
+}
+
+TEST_F(PlannerTest, Dp0LightCurveIsChildrenOfAndALookupIntoCachedCcdVisit) {
+  CacheCcdVisit(catalog_.get());
+  const std::string q =
+      "SELECT src.ccdVisitId, src.band, visinfo.expMidptMJD, "
+      "scisql_nanojanskyToAbMag(psfFlux) as psfMag "
+      "FROM dp02_dc2_catalogs.ForcedSource as src "
+      "JOIN dp02_dc2_catalogs.CcdVisit as visinfo ON visinfo.ccdVisitId = src.ccdVisitId "
+      "WHERE src.objectId = 1651589610221899038";
+  EXPECT_EQ(Plan(q),
+            "Project [ccdVisitId, band, expMidptMJD, psfMag] = #1, #2, #5, "
+            "scisql_nanojanskyToAbMag(#3)\n"
+            "  Join inner lookup(#1 -> CcdVisit.ccdVisitId) on (#4 = #1)\n"
+            "    Scan dp02_dc2_catalogs.ForcedSource children-of=1 [objectId, ccdVisitId, band, "
+            "psfFlux] filter=(#0 = 1651589610221899038)\n"
+            "    Scan dp02_dc2_catalogs.CcdVisit full [ccdVisitId, expMidptMJD]\n");
+
+  // Written the other way round: the inputs are swapped so that CcdVisit is looked up, and
+  // the columns keep their order.
+  PlanPtr r = Planned(
+      "SELECT visinfo.expMidptMJD, src.ccdVisitId "
+      "FROM dp02_dc2_catalogs.CcdVisit as visinfo "
+      "JOIN dp02_dc2_catalogs.ForcedSource as src ON visinfo.ccdVisitId = src.ccdVisitId "
+      "WHERE src.objectId = 1651589610221899038");
+  ASSERT_NE(r, nullptr);
+  const std::string explain = plan::Explain(*r);
+  const PlanNode* rj = FindNode(*r, PlanKind::kJoin);
+  ASSERT_NE(rj, nullptr);
+  EXPECT_GE(rj->As<plan::Join>().lookup_key, 0) << explain;
+  EXPECT_EQ(FindScan(*rj->children[1])->table->def.name, "CcdVisit") << explain;
+  EXPECT_EQ(FindScan(*rj->children[0])->access.kind, ScanAccess::Kind::kChildrenOf) << explain;
+  EXPECT_TRUE(Contains(explain, "lookup(#1 -> CcdVisit.ccdVisitId)")) << explain;
+  EXPECT_EQ(r->schema[0].name, "expMidptMJD");
+  EXPECT_EQ(r->schema[1].name, "ccdVisitId");
+
+  // LEFT joins look up too; a filter on CcdVisit stays on its scan.
+  const std::string left = Plan(
+      "SELECT src.ccdVisitId, visinfo.band FROM dp02_dc2_catalogs.ForcedSource as src "
+      "LEFT JOIN dp02_dc2_catalogs.CcdVisit as visinfo ON visinfo.ccdVisitId = src.ccdVisitId "
+      "AND visinfo.band = 'r' WHERE src.objectId = 5");
+  EXPECT_TRUE(Contains(left, "Join left lookup(")) << left;
+  EXPECT_TRUE(Contains(left, "CcdVisit full [ccdVisitId, band] filter=")) << left;
+}
+
+TEST_F(PlannerTest, JoinsThatStayHashJoinsOverCachedCcdVisit) {
+  CacheCcdVisit(catalog_.get());
+  // Not on the key; RIGHT and FULL joins (the memory table must be scanned for its unmatched
+  // rows); the memory table on the left of a LEFT join; a key through an expression.
+  for (const std::string& q : {
+           std::string("SELECT s.ccdVisitId FROM dp02_dc2_catalogs.ForcedSource AS s "
+                       "JOIN dp02_dc2_catalogs.CcdVisit AS c ON c.band = s.band "
+                       "WHERE s.objectId = 5"),
+           std::string("SELECT s.ccdVisitId FROM dp02_dc2_catalogs.ForcedSource AS s "
+                       "RIGHT JOIN dp02_dc2_catalogs.CcdVisit AS c ON c.ccdVisitId = s.ccdVisitId "
+                       "WHERE s.objectId = 5"),
+           std::string("SELECT s.ccdVisitId FROM dp02_dc2_catalogs.ForcedSource AS s "
+                       "FULL JOIN dp02_dc2_catalogs.CcdVisit AS c ON c.ccdVisitId = s.ccdVisitId"),
+           std::string("SELECT s.ccdVisitId FROM dp02_dc2_catalogs.CcdVisit AS c "
+                       "LEFT JOIN dp02_dc2_catalogs.ForcedSource AS s "
+                       "ON c.ccdVisitId = s.ccdVisitId"),
+           std::string("SELECT s.ccdVisitId FROM dp02_dc2_catalogs.ForcedSource AS s "
+                       "JOIN dp02_dc2_catalogs.CcdVisit AS c ON c.ccdVisitId + 1 = s.ccdVisitId "
+                       "WHERE s.objectId = 5"),
+       }) {
+    const std::string p = Plan(q);
+    EXPECT_FALSE(Contains(p, "lookup(")) << q << "\n" << p;
+    EXPECT_TRUE(Contains(p, "hash(")) << q << "\n" << p;
+  }
+  // The same query over the uncached (store) CcdVisit is a hash join.
+  SetUp();
+  const std::string store = Plan(
+      "SELECT s.ccdVisitId FROM dp02_dc2_catalogs.ForcedSource AS s "
+      "JOIN dp02_dc2_catalogs.CcdVisit AS c ON c.ccdVisitId = s.ccdVisitId WHERE s.objectId = 5");
+  EXPECT_FALSE(Contains(store, "lookup(")) << store;
+}
+
 TEST_F(PlannerTest, LightCurvesOfObjectsByKeyAndByCone) {
   PlanPtr p = Planned(
       "SELECT o.objectId, s.psfFlux FROM dp02_dc2_catalogs.Object AS o "

@@ -1,5 +1,5 @@
 // The physical operators: a pull-based tree, one batch at a time. Each plan node kind has a
-// factory (one source file each: scan.cc, filter.cc, project.cc, hash_join.cc,
+// factory (one source file each: scan.cc, filter.cc, project.cc, hash_join.cc, lookup_join.cc,
 // nested_loop_join.cc, spatial_join.cc, hash_aggregate.cc, distinct.cc, sort.cc, limit.cc,
 // set_operation.cc, gather.cc); BuildOperator (executor.cc) builds the tree of a plan.
 //
@@ -54,6 +54,9 @@ Result<OperatorPtr> MakeFilter(const plan::Filter& node, OperatorPtr input, Exec
 Result<OperatorPtr> MakeProject(const plan::Project& node, OperatorPtr input, ExecContext* ctx);
 Result<OperatorPtr> MakeHashJoin(const plan::Join& node, OperatorPtr left, OperatorPtr right,
                                  ExecContext* ctx);
+// Looks the right input's rows up in its table's key index (lookup_join.cc); the right input
+// is never built as an operator. REQUIRES: node.lookup_key >= 0.
+Result<OperatorPtr> MakeLookupJoin(const plan::Join& node, OperatorPtr left, ExecContext* ctx);
 // Builds its left input itself (possibly only after reading the right one: spatial_join.cc).
 Result<OperatorPtr> MakeSpatialJoin(const plan::Join& node, OperatorPtr right, ExecContext* ctx,
                                     const ScanPartition* partition);
