@@ -1,5 +1,7 @@
 #include "server/internal/request_params.h"
 
+#include <limits>
+
 #include "common/ascii.h"
 
 namespace skyshard::server {
@@ -56,8 +58,15 @@ std::optional<std::string> HeaderAttribute(std::string_view value, std::string_v
   return std::nullopt;
 }
 
-// Splits a multipart/form-data body (RFC 7578) into parts.
-Status ParseMultipart(std::string_view body, std::string_view boundary,
+Status TooManyParams(size_t max_params) {
+  return Status::LimitExceeded("the request has more than " + std::to_string(max_params) +
+                               " parameters");
+}
+
+// Splits a multipart/form-data body (RFC 7578) into parts. Stops with LimitExceeded as soon as
+// there are more than `max_parts`, so that a body of many tiny parts cannot make the server
+// allocate far more than its size.
+Status ParseMultipart(std::string_view body, std::string_view boundary, size_t max_parts,
                       std::vector<InlinePart>* parts) {
   if (boundary.empty() || boundary.size() > 200) {
     return Status::InvalidArgument("multipart/form-data request without a valid boundary");
@@ -127,6 +136,7 @@ Status ParseMultipart(std::string_view body, std::string_view boundary,
       return Status::InvalidArgument("malformed multipart/form-data body: part '" + part.name +
                                      "' is not terminated by the boundary");
     }
+    if (parts->size() >= max_parts) return TooManyParams(max_parts);
     part.content = std::string(body.substr(pos, end - pos));
     parts->push_back(std::move(part));
     pos = end + skip;
@@ -182,12 +192,17 @@ std::string PercentEncode(std::string_view text) {
   return out;
 }
 
-Status RequestParams::ParseUrlEncoded(std::string_view text, std::vector<Param>* out) {
+namespace {
+
+// RequestParams::ParseUrlEncoded, but stops with LimitExceeded once `out` would hold more than
+// `max_params`: a body of "a&a&a..." would otherwise take some 30 times its size in Params.
+Status AppendUrlEncoded(std::string_view text, size_t max_params, std::vector<Param>* out) {
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t amp = text.find('&', pos);
     std::string_view pair = text.substr(pos, amp == std::string_view::npos ? text.npos : amp - pos);
     if (!pair.empty()) {
+      if (out->size() >= max_params) return TooManyParams(max_params);
       size_t eq = pair.find('=');
       SKY_ASSIGN_OR_RETURN(std::string name, PercentDecode(pair.substr(0, eq), true));
       std::string value;
@@ -202,26 +217,32 @@ Status RequestParams::ParseUrlEncoded(std::string_view text, std::vector<Param>*
   return Status::OK();
 }
 
+}  // namespace
+
+Status RequestParams::ParseUrlEncoded(std::string_view text, std::vector<Param>* out) {
+  return AppendUrlEncoded(text, std::numeric_limits<size_t>::max(), out);
+}
+
 Result<RequestParams> RequestParams::FromRequest(const HttpRequest& request, size_t max_params) {
   RequestParams params;
-  SKY_RETURN_IF_ERROR(ParseUrlEncoded(request.query, &params.params_));
+  SKY_RETURN_IF_ERROR(AppendUrlEncoded(request.query, max_params, &params.params_));
   if (request.method == "POST" || request.method == "PUT") {
     const std::string content_type = AsciiLower(request.Header("Content-Type"));
     if (content_type.rfind("multipart/form-data", 0) == 0) {
       const std::optional<std::string> boundary =
           HeaderAttribute(request.Header("Content-Type"), "boundary");
-      SKY_RETURN_IF_ERROR(ParseMultipart(request.body, boundary.value_or(""), &params.parts_));
+      SKY_RETURN_IF_ERROR(ParseMultipart(request.body, boundary.value_or(""),
+                                         max_params - params.params_.size(), &params.parts_));
       for (const InlinePart& part : params.parts_) {
         if (part.filename.empty()) params.params_.push_back({part.name, part.content});
       }
     } else if (!request.body.empty()) {
       // application/x-www-form-urlencoded, and what curl sends without a type.
-      SKY_RETURN_IF_ERROR(ParseUrlEncoded(request.body, &params.params_));
+      SKY_RETURN_IF_ERROR(AppendUrlEncoded(request.body, max_params, &params.params_));
     }
   }
   if (params.params_.size() + params.parts_.size() > max_params) {
-    return Status::LimitExceeded("the request has more than " + std::to_string(max_params) +
-                                 " parameters");
+    return TooManyParams(max_params);
   }
   return params;
 }

@@ -50,5 +50,39 @@ TEST(RequestParamsTest, Multipart) {
   }
 }
 
+// The parameter limit stops the parse where it is passed: the malformed parameter after the
+// limit is never reached (before the fix a body of a million "a&" made a million Params first).
+TEST(RequestParamsTest, ParameterLimitStopsTheParse) {
+  HttpRequest req;
+  req.method = "POST";
+  req.query = "x=1";
+  req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  std::string many;
+  for (int i = 0; i < 100; ++i) many += "a&";
+  req.body = many + "bad=%zz";
+  EXPECT_EQ(RequestParams::FromRequest(req, 1000).status().code(), StatusCode::kInvalidArgument);
+  Result<RequestParams> p = RequestParams::FromRequest(req, 10);
+  EXPECT_EQ(p.status().code(), StatusCode::kLimitExceeded) << p.status().ToString();
+  req.body = many;
+  EXPECT_EQ(RequestParams::FromRequest(req, 101)->all().size(), 101u);
+  EXPECT_EQ(RequestParams::FromRequest(req, 100).status().code(), StatusCode::kLimitExceeded);
+
+  std::string parts;
+  for (int i = 0; i < 100; ++i) {
+    parts += "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"f\"\r\n\r\nx\r\n";
+  }
+  req.headers = {{"Content-Type", "multipart/form-data; boundary=b"}};
+  req.body = parts + "--b\r\nno colon\r\n\r\nx\r\n--b--\r\n";
+  EXPECT_EQ(RequestParams::FromRequest(req, 1000).status().code(), StatusCode::kInvalidArgument);
+  p = RequestParams::FromRequest(req, 10);
+  EXPECT_EQ(p.status().code(), StatusCode::kLimitExceeded) << p.status().ToString();
+  req.body = parts + "--b--\r\n";
+  p = RequestParams::FromRequest(req, 101);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->parts().size(), 100u);
+  EXPECT_EQ(p->all().size(), 1u);
+  EXPECT_EQ(RequestParams::FromRequest(req, 100).status().code(), StatusCode::kLimitExceeded);
+}
+
 }  // namespace
 }  // namespace skyshard::server
