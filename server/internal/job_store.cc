@@ -13,6 +13,9 @@ namespace skyshard::server {
 namespace fs = std::filesystem;
 namespace {
 
+// Directories of deleted jobs being removed: "jobs/.deleted-<id>" (job ids never start with '.').
+constexpr std::string_view kTombstonePrefix = ".deleted-";
+
 Status Errno(const std::string& what, const std::string& path) {
   return Status::IOError(what + " " + path + ": " + std::strerror(errno));
 }
@@ -85,6 +88,11 @@ Result<std::vector<Job>> JobStore::LoadAll(std::vector<std::string>* dropped) {
   for (const auto& entry : fs::directory_iterator(fs::path(root_) / "jobs", ec)) {
     if (!entry.is_directory()) continue;
     const std::string id = entry.path().filename().string();
+    if (id.rfind(kTombstonePrefix, 0) == 0) {  // a job deleted before a crash (Remove)
+      std::error_code rm_ec;
+      fs::remove_all(entry.path(), rm_ec);
+      continue;
+    }
     Result<std::string> text = ReadFile((entry.path() / "job.json").string());
     Result<Job> job = text.ok() ? Job::FromJson(*text) : Result<Job>(text.status());
     if (!job.ok() || job->id != id) {
@@ -130,9 +138,24 @@ Result<std::string> JobStore::ReadPart(const Job& job, const StoredPart& part) c
 }
 
 Status JobStore::Remove(const std::string& id) {
+  // A worker may still be writing the job's result: removing the directory in place would race
+  // its new files ("Directory not empty"), and a crash half-way would leave a job.json that
+  // brings the job back. So the directory is first renamed, atomically, out of the jobs' name
+  // space (LoadAll skips and clears such tombstones), then removed; the worker's later writes
+  // under the old name fail, and the job's end is recorded nowhere.
+  const std::string tomb = root_ + "/jobs/" + std::string(kTombstonePrefix) + id;
+  if (::rename(JobDir(id).c_str(), tomb.c_str()) != 0) {
+    if (errno == ENOENT) return Status::OK();
+    return Errno("cannot remove job " + id + ": renaming", JobDir(id));
+  }
+  SKY_RETURN_IF_ERROR(SyncDir(root_ + "/jobs"));
   std::error_code ec;
-  fs::remove_all(JobDir(id), ec);
-  if (ec) return Status::IOError("cannot remove job " + id + ": " + ec.message());
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    ec.clear();
+    fs::remove_all(tomb, ec);
+    if (!ec) break;
+  }
+  // The job is gone for clients either way; a tombstone left behind is cleared at the next start.
   return Status::OK();
 }
 

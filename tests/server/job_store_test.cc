@@ -87,6 +87,35 @@ TEST_F(JobStoreTest, CreateLoadRemoveAndDebris) {
   EXPECT_TRUE(store->LoadAll()->empty());
 }
 
+// A job removed while its worker still writes: the removal succeeds at once, the worker's later
+// writes fail instead of re-creating the job, and a tombstone left by a crash mid-removal is
+// cleared at the next load without bringing the job back.
+TEST_F(JobStoreTest, RemoveWhileAWorkerWritesAndTombstones) {
+  auto store = OpenStore();
+  Job job = MakeJob("job2", Phase::kExecuting);
+  ASSERT_TRUE(store->Create(&job, {}).ok());
+  std::ofstream open_result(store->PathOf("job2", "result.vot.tmp"));  // being written
+  open_result << "partial";
+  ASSERT_TRUE(store->Remove("job2").ok());
+  open_result << " more";  // the worker goes on writing into the removed directory
+  open_result.close();
+  job.phase = Phase::kCompleted;
+  EXPECT_FALSE(store->Save(job).ok());  // its job.json cannot come back under the old name
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "jobs" / "job2"));
+  EXPECT_TRUE(store->Remove("job2").ok());  // removing a removed job: nothing to do
+
+  // A crash between the rename and the removal leaves a tombstone with a valid job.json.
+  Job other = MakeJob("job3", Phase::kCompleted);
+  ASSERT_TRUE(store->Create(&other, {}).ok());
+  std::filesystem::rename(dir_ / "jobs" / "job3", dir_ / "jobs" / ".deleted-job3");
+  std::vector<std::string> dropped;
+  auto loaded = store->LoadAll(&dropped);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_TRUE(loaded->empty());
+  EXPECT_TRUE(dropped.empty());
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "jobs" / ".deleted-job3"));
+}
+
 TEST(JobIdTest, OnlySafeIds) {
   EXPECT_TRUE(IsValidJobId(NewJobId()));
   EXPECT_NE(NewJobId(), NewJobId());
