@@ -11,6 +11,7 @@ PACKAGES=(
   libantlr4-runtime-dev antlr4 nlohmann-json3-dev libpugixml-dev libyaml-cpp-dev libgtest-dev
   # tests and benchmarks
   python3 python3-yaml python3-pyvo python3-astropy postgresql-15 postgresql-15-q3c stilts
+  openssl ca-certificates  # tests/server/test_tap_formats.py: a self-signed certificate for https uploads
   python3-numpy  # tests/bench/bench_tap.sh: the DaCHS peer's generator and the brute-force checks
   # the portal's end-to-end tests: headless Chromium driven by Selenium (tests/server/test_portal.py)
   chromium chromium-driver python3-selenium
