@@ -16,41 +16,16 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import unittest
-import urllib.error
-import urllib.parse
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_tap_service as tts  # noqa: E402  (make_release, Server, free_port, http)
 
 SKYSHARD = None
 RELEASE = "dp02_dc2_catalogs"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http(method, url, data=None):
-    """(status, headers, body) without following redirects."""
-    body = urllib.parse.urlencode(data).encode() if data is not None else None
-    req = urllib.request.Request(url, data=body, method=method)
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    try:
-        with urllib.request.build_opener(NoRedirect).open(req, timeout=60) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
 
 
 def fnv1a64(text):
@@ -98,45 +73,26 @@ class MetricsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="skyshard-metrics-")
-        gen = os.path.join(cls.tmp, "gen")
-        cls.data = os.path.join(cls.tmp, "data")
-        for args in (["gen", "dp02", "--out", gen, "--objects", "3000", "--epochs", "4"],
-                     ["load", "--data", cls.data, os.path.join(gen, "manifest.yaml")]):
-            p = subprocess.run([SKYSHARD, *args], capture_output=True, text=True, timeout=600)
-            if p.returncode != 0:
-                raise AssertionError(f"skyshard {' '.join(args)} failed:\n{p.stderr}")
+        cls.data = tts.make_release(SKYSHARD, cls.tmp, 3000, 4)
         cls.access_log = os.path.join(cls.tmp, "access.log")
         cls.config = os.path.join(cls.tmp, "skyshard.json")
         with open(cls.config, "w") as f:
             json.dump({"access_log": cls.access_log, "max_wait_s": 10}, f)
-        cls.port = free_port()
+        cls.port = tts.free_port()
         cls.base = f"http://127.0.0.1:{cls.port}"
-        cls.out = tempfile.TemporaryFile()
-        cls.proc = subprocess.Popen(
-            [SKYSHARD, "serve", "--data", cls.data, "--port", str(cls.port), "--bind",
-             "127.0.0.1", "--config", cls.config], stdout=cls.out, stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while True:
-            if cls.proc.poll() is not None or time.time() > deadline:
-                cls.out.seek(0)
-                raise AssertionError("server did not start:\n" + cls.out.read().decode())
-            try:
-                with socket.create_connection(("127.0.0.1", cls.port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
+        tts.SERVER = SKYSHARD
+        cls.server = tts.Server(cls.data, cls.port, cls.config)
+        cls.server.start()
 
     @classmethod
     def tearDownClass(cls):
         try:
-            if cls.proc.poll() is None:
-                cls.proc.send_signal(signal.SIGTERM)
-                cls.proc.wait(timeout=30)
+            cls.server.stop()
         finally:
             shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def scrape(self):
-        status, headers, body = http("GET", self.base + "/metrics")
+        status, headers, body = tts.http("GET", self.base + "/metrics")
         self.assertEqual(status, 200)
         self.assertTrue(headers["Content-Type"].startswith("text/plain; version=0.0.4"))
         return parse_metrics(body.decode())
@@ -160,7 +116,7 @@ class MetricsTest(unittest.TestCase):
         requests = []  # (method, path, status, bytes, endpoint, query or None, rows, job)
 
         def sync(adql, expect=200):
-            status, _, body = http("POST", self.base + "/tap/sync",
+            status, _, body = tts.http("POST", self.base + "/tap/sync",
                                    {"LANG": "ADQL", "QUERY": adql, "RESPONSEFORMAT": "csv"})
             self.assertEqual(status, expect, body[:500])
             rows = len(body.decode().splitlines()) - 1 if status == 200 else 0
@@ -193,7 +149,7 @@ class MetricsTest(unittest.TestCase):
         # One async job (a cone): create, poll, fetch the result.
         async_adql = (f"SELECT objectId FROM {RELEASE}.Object WHERE CONTAINS(POINT('ICRS', "
                       f"coord_ra, coord_dec), CIRCLE('ICRS', 62, -37, 0.3)) = 1")
-        status, headers, body = http("POST", self.base + "/tap/async",
+        status, headers, body = tts.http("POST", self.base + "/tap/async",
                                      {"LANG": "ADQL", "QUERY": async_adql, "PHASE": "RUN",
                                       "RESPONSEFORMAT": "csv"})
         self.assertEqual(status, 303)
@@ -201,23 +157,23 @@ class MetricsTest(unittest.TestCase):
         job = job_url.rsplit("/", 1)[1]
         requests.append(("POST", "/tap/async", 303, len(body), "async", None, 0, job))
         for _ in range(200):
-            status, _, phase = http("GET", job_url + "/phase")
+            status, _, phase = tts.http("GET", job_url + "/phase")
             requests.append(("GET", f"/tap/async/{job}/phase", status, len(phase), "async",
                              None, 0, job))
             if phase in (b"COMPLETED", b"ERROR", b"ABORTED"):
                 break
             time.sleep(0.05)
         self.assertEqual(phase, b"COMPLETED")
-        status, _, body = http("GET", job_url + "/results/result")
+        status, _, body = tts.http("GET", job_url + "/results/result")
         self.assertEqual(status, 200)
         async_rows = len(body.decode().splitlines()) - 1
         requests.append(("GET", f"/tap/async/{job}/results/result", status, len(body), "async",
                          None, 0, job))
         # A portal page and a missing path.
-        status, _, body = http("GET", self.base + "/portal/index.html")
+        status, _, body = tts.http("GET", self.base + "/portal/index.html")
         self.assertEqual(status, 200)
         requests.append(("GET", "/portal/index.html", 200, len(body), "portal", None, 0, None))
-        status, _, body = http("GET", self.base + "/nowhere")
+        status, _, body = tts.http("GET", self.base + "/nowhere")
         self.assertEqual(status, 404)
         requests.append(("GET", "/nowhere", 404, len(body), "other", None, 0, None))
 

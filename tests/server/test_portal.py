@@ -17,12 +17,8 @@ import io
 import math
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 import unittest
 import urllib.parse
 import urllib.request
@@ -34,16 +30,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_tap_service as tts  # noqa: E402  (make_release, Server, free_port, http)
+
 SKYSHARD = None
 OUT_DIR = None
 RELEASE = "dp02_dc2_catalogs"
 TITLE = "Test Archive"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tap_csv(base, adql, maxrec=None):
@@ -81,32 +74,15 @@ class PortalTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="skyshard-portal-")
-        gen = os.path.join(cls.tmp, "gen")
-        cls.data = os.path.join(cls.tmp, "data")
-        for args in (["gen", "dp02", "--out", gen, "--objects", "2000", "--epochs", "30"],
-                     ["load", "--data", cls.data, os.path.join(gen, "manifest.yaml")]):
-            p = subprocess.run([SKYSHARD, *args], capture_output=True, text=True, timeout=600)
-            if p.returncode != 0:
-                raise AssertionError(f"skyshard {' '.join(args)} failed:\n{p.stderr}")
+        cls.data = tts.make_release(SKYSHARD, cls.tmp, 2000, 30)
         config = os.path.join(cls.tmp, "skyshard.json")
         with open(config, "w") as f:
             f.write('{"service_title": "%s", "service_description": "Portal test."}\n' % TITLE)
-        cls.port = free_port()
+        cls.port = tts.free_port()
         cls.base = f"http://127.0.0.1:{cls.port}"
-        cls.out = tempfile.TemporaryFile()
-        cls.proc = subprocess.Popen(
-            [SKYSHARD, "serve", "--data", cls.data, "--port", str(cls.port), "--bind",
-             "127.0.0.1", "--config", config], stdout=cls.out, stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while True:
-            if cls.proc.poll() is not None or time.time() > deadline:
-                cls.out.seek(0)
-                raise AssertionError("server did not start:\n" + cls.out.read().decode())
-            try:
-                with socket.create_connection(("127.0.0.1", cls.port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
+        tts.SERVER = SKYSHARD
+        cls.server = tts.Server(cls.data, cls.port, config)
+        cls.server.start()
         options = webdriver.ChromeOptions()
         options.binary_location = "/usr/bin/chromium"
         for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -121,9 +97,7 @@ class PortalTest(unittest.TestCase):
         try:
             cls.driver.quit()
         finally:
-            if cls.proc.poll() is None:
-                cls.proc.send_signal(signal.SIGTERM)
-                cls.proc.wait(timeout=30)
+            cls.server.stop()
             shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def open(self, page):

@@ -179,13 +179,7 @@ class TapFormatsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="skyshard-tapfmt-")
-        gen = os.path.join(cls.tmp, "gen")
-        cls.data = os.path.join(cls.tmp, "data")
-        for args in (["gen", "dp02", "--out", gen, "--objects", "1500", "--epochs", "2"],
-                     ["load", "--data", cls.data, os.path.join(gen, "manifest.yaml")]):
-            p = subprocess.run([SKYSHARD, *args], capture_output=True, text=True, timeout=600)
-            if p.returncode != 0:
-                raise AssertionError(f"skyshard {' '.join(args)} failed:\n{p.stderr}")
+        cls.data = tts.make_release(SKYSHARD, cls.tmp, 1500, 2)
         cls.config = os.path.join(cls.tmp, "skyshard.json")
         with open(cls.config, "w") as f:
             f.write('{"max_wait_s": 30, "sync_timeout_s": 120, "read_timeout_s": 5, '

@@ -76,7 +76,22 @@ def plain(value):
     return None if np.ma.is_masked(value) else float(value)
 
 
+def make_release(skyshard, root, objects, epochs):
+    """Generates a DP0.2-like release (`skyshard gen dp02`) under root/gen and loads it into the
+    data directory root/data, which it returns. Shared by the tests of tests/server/."""
+    gen = os.path.join(root, "gen")
+    data = os.path.join(root, "data")
+    for args in (["gen", "dp02", "--out", gen, "--objects", str(objects), "--epochs", str(epochs)],
+                 ["load", "--data", data, os.path.join(gen, "manifest.yaml")]):
+        p = subprocess.run([skyshard, *args], capture_output=True, text=True, timeout=600)
+        if p.returncode != 0:
+            raise AssertionError(f"skyshard {' '.join(args)} failed:\n{p.stderr}")
+    return data
+
+
 class Server:
+    """`SERVER serve` on a loopback port (the module's SERVER, set by the test's main)."""
+
     def __init__(self, data, port, config=None):
         self.data, self.port, self.config = data, port, config
         self.proc = None
@@ -125,13 +140,7 @@ class TapServiceTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="skyshard-tap-")
-        gen = os.path.join(cls.tmp, "gen")
-        cls.data = os.path.join(cls.tmp, "data")
-        for args in (["gen", "dp02", "--out", gen, "--objects", "2000", "--epochs", "3"],
-                     ["load", "--data", cls.data, os.path.join(gen, "manifest.yaml")]):
-            p = subprocess.run([SKYSHARD, *args], capture_output=True, text=True, timeout=600)
-            if p.returncode != 0:
-                raise AssertionError(f"skyshard {' '.join(args)} failed:\n{p.stderr}")
+        cls.data = make_release(SKYSHARD, cls.tmp, 2000, 3)
         cls.config = os.path.join(cls.tmp, "skyshard.json")
         with open(cls.config, "w") as f:
             f.write('{"max_wait_s": 10, "sync_timeout_s": 60}\n')
