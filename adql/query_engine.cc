@@ -3,13 +3,18 @@
 #include <utility>
 
 #include "adql/binder/binder.h"
+#include "adql/parse_cache.h"
 #include "adql/planner/plan_kind.h"
 #include "adql/planner/planner.h"
 
 namespace skyshard::adql {
 
 QueryEngine::QueryEngine(std::shared_ptr<const Store> store, QueryCatalog catalog)
-    : store_(std::move(store)), catalog_(std::move(catalog)) {}
+    : store_(std::move(store)),
+      catalog_(std::move(catalog)),
+      parse_cache_(std::make_unique<ParseCache>()) {}
+
+QueryEngine::~QueryEngine() = default;
 
 namespace {
 
@@ -62,10 +67,10 @@ struct PreparedQuery {
   plan::PlanPtr plan;
 };
 
-Result<std::unique_ptr<PreparedQuery>> Prepare(const QueryCatalog& base,
-                                               const QueryRequest& request, bool optimize,
-                                               SyntaxErrorInfo* error) {
-  SKY_ASSIGN_OR_RETURN(ParseResult parsed, Parse(request.adql, ParseOptions{}, error));
+Result<std::unique_ptr<PreparedQuery>> PrepareTree(const QueryCatalog& base,
+                                                   const QueryRequest& request,
+                                                   const ast::Query& query, bool optimize,
+                                                   SyntaxErrorInfo* error) {
   auto prepared = std::make_unique<PreparedQuery>();
   prepared->catalog = base;
   for (const UploadedTable& upload : request.uploads) {
@@ -73,7 +78,7 @@ Result<std::unique_ptr<PreparedQuery>> Prepare(const QueryCatalog& base,
   }
   BindOptions bind_options;
   bind_options.query_text = request.adql;
-  SKY_ASSIGN_OR_RETURN(prepared->plan, Bind(*parsed.query, prepared->catalog, bind_options, error));
+  SKY_ASSIGN_OR_RETURN(prepared->plan, Bind(query, prepared->catalog, bind_options, error));
   if (optimize) {
     PlannerOptions planner_options;
     planner_options.enable_rewrites = request.enable_rewrites;
@@ -84,11 +89,25 @@ Result<std::unique_ptr<PreparedQuery>> Prepare(const QueryCatalog& base,
   return prepared;
 }
 
+Result<std::unique_ptr<PreparedQuery>> Prepare(const QueryCatalog& base, ParseCache* cache,
+                                               const QueryRequest& request, bool optimize,
+                                               SyntaxErrorInfo* error) {
+  SKY_ASSIGN_OR_RETURN(ParseCache::Lease lease, cache->Parse(request.adql, ParseOptions{}, error));
+  auto prepared = PrepareTree(base, request, lease.query(), optimize, error);
+  if (prepared.ok() || !lease.from_cache()) return prepared;
+  // A tree from the cache may carry the positions of the query it was first parsed from: parse
+  // this one to report the error where it is.
+  lease = ParseCache::Lease();
+  SKY_ASSIGN_OR_RETURN(ParseResult parsed, Parse(request.adql, ParseOptions{}, error));
+  return PrepareTree(base, request, *parsed.query, optimize, error);
+}
+
 }  // namespace
 
 Status QueryEngine::Run(const QueryRequest& request, RowSink* sink, ExecStats* stats,
                         SyntaxErrorInfo* error) const {
-  SKY_ASSIGN_OR_RETURN(auto prepared, Prepare(catalog_, request, /*optimize=*/true, error));
+  SKY_ASSIGN_OR_RETURN(auto prepared,
+                       Prepare(catalog_, parse_cache_.get(), request, /*optimize=*/true, error));
   ExecOptions options = request.exec;
   options.max_rows = request.max_rows;
   Status status = Execute(*prepared->plan, store_.get(), sink, options, stats);
@@ -98,12 +117,14 @@ Status QueryEngine::Run(const QueryRequest& request, RowSink* sink, ExecStats* s
 
 Result<std::string> QueryEngine::Explain(const QueryRequest& request,
                                          SyntaxErrorInfo* error) const {
-  SKY_ASSIGN_OR_RETURN(auto prepared, Prepare(catalog_, request, /*optimize=*/true, error));
+  SKY_ASSIGN_OR_RETURN(auto prepared,
+                       Prepare(catalog_, parse_cache_.get(), request, /*optimize=*/true, error));
   return plan::Explain(*prepared->plan);
 }
 
 Status QueryEngine::Check(const QueryRequest& request, SyntaxErrorInfo* error) const {
-  SKY_ASSIGN_OR_RETURN(auto prepared, Prepare(catalog_, request, /*optimize=*/false, error));
+  SKY_ASSIGN_OR_RETURN(auto prepared,
+                       Prepare(catalog_, parse_cache_.get(), request, /*optimize=*/false, error));
   return Status::OK();
 }
 

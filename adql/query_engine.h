@@ -20,6 +20,7 @@
 
 #include "adql/binder/query_catalog.h"
 #include "adql/exec/executor.h"
+#include "adql/parse_cache.h"
 #include "adql/parser/parser.h"
 #include "common/status.h"
 #include "storage/store.h"
@@ -64,12 +65,18 @@ class QueryEngine {
 
   const QueryCatalog& catalog() const { return catalog_; }
   const Store& store() const { return *store_; }
+  // Queries parsed and queries that reused the parse of an earlier one of the same shape.
+  ParseCache::Stats parse_cache_stats() const { return parse_cache_->stats(); }
+
+  ~QueryEngine();
 
  private:
   QueryEngine(std::shared_ptr<const Store> store, QueryCatalog catalog);
 
   std::shared_ptr<const Store> store_;
   QueryCatalog catalog_;
+  // Parses each shape of query once (adql/parse_cache.h); internally synchronised.
+  std::unique_ptr<ParseCache> parse_cache_;
 };
 
 }  // namespace skyshard::adql

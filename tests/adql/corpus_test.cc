@@ -24,6 +24,7 @@
 #include "adql/ast/equality.h"
 #include "adql/ast/printer.h"
 #include "adql/parser/parser.h"
+#include "tests/adql/parse_cache_check.h"
 
 namespace skyshard::adql {
 namespace {
@@ -249,6 +250,9 @@ ParseOptions OptionsFor(const Record& record) {
   return options;
 }
 
+// Valid records served by the parse cache from a template with other constants.
+int cache_checked = 0;
+
 // What is wrong with a valid record's outcome; "" when nothing is.
 std::string CheckValid(const Record& record) {
   Result<ParseResult> first = Parse(record.adql, OptionsFor(record));
@@ -268,6 +272,10 @@ std::string CheckValid(const Record& record) {
   if (!record.section.empty() && printed != record.section[0]) {
     return "printed as\n  " + printed + "\nnot as\n  " + record.section[0];
   }
+  testing::CacheCheck outcome;
+  std::string cache_problem = testing::CheckParseCache(record.adql, OptionsFor(record), &outcome);
+  if (!cache_problem.empty()) return "parse cache: " + cache_problem;
+  if (outcome == testing::CacheCheck::kChecked) ++cache_checked;
   return "";
 }
 
@@ -327,6 +335,9 @@ TEST(CorpusTest, EveryRecordParsesOrFailsAsRecorded) {
   for (const std::string& entry : known_bad) {
     std::cout << "[ known-bad] " << entry;
   }
+  std::cout << "[ corpus   ] parse cache: " << cache_checked
+            << " valid queries served from a template with other constants" << std::endl;
+  EXPECT_GE(cache_checked, valid / 2);
   EXPECT_GE(valid, 300);
   EXPECT_GE(invalid, 150);
   EXPECT_LE(known_bad.size(), 10U) << "known-bad records must stay few";
