@@ -228,43 +228,27 @@ class SessionResponder final : public HttpResponder, public ByteSink {
     session_->SendAsync(res, keep_alive_);
   }
 
+  // A streamed answer is held back until it reaches kCoalesceBytes: a small result (a cone, a
+  // light curve) then leaves as one complete response, posted to the session without waiting
+  // for it, instead of a header, a chunk and a last chunk each written while this worker
+  // blocks on the I/O thread. A larger one is written in chunks of at least that size, each
+  // flush one blocking hand-off (the back-pressure of a slow client).
   ByteSink* StartStream(int status, HeaderList headers) override {
     if (state_ != State::kNone) return this;
     state_ = State::kStreaming;
-    // HTTP/1.0 clients cannot read chunks: stream the body and end it by closing.
-    chunked_ = version_ >= 11 && !head_;
-    if (!chunked_) keep_alive_ = false;
-    header_ = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(status),
-                                                                 version_);
-    header_->set(http::field::server, "skyshard");
-    for (auto& [k, v] : headers) header_->set(k, v);
-    header_->keep_alive(keep_alive_);
-    if (chunked_) header_->chunked(true);
-    serializer_ = std::make_shared<http::response_serializer<http::empty_body>>(*header_);
-    beast::error_code ec = session_->RunBlocking([&](auto done) {
-      http::async_write_header(session_->stream(), *serializer_,
-                               [done](beast::error_code e, size_t) { done(e); });
-    });
-    if (ec) failed_ = true;
+    status_ = status;
+    stream_headers_ = std::move(headers);
     return this;
   }
 
   Status Write(std::string_view data) override {
     if (failed_) return Status::Cancelled("the client went away");
     if (head_ || data.empty()) return Status::OK();
-    beast::error_code ec = session_->RunBlocking([&](auto done) {
-      if (chunked_) {
-        net::async_write(session_->stream(),
-                         http::make_chunk(net::buffer(data.data(), data.size())),
-                         [done](beast::error_code e, size_t) { done(e); });
-      } else {
-        net::async_write(session_->stream(), net::buffer(data.data(), data.size()),
-                         [done](beast::error_code e, size_t) { done(e); });
-      }
-    });
-    if (ec) {
-      failed_ = true;
-      return Status::Cancelled("the client went away or stopped reading (" + ec.message() + ")");
+    pending_.append(data.data(), data.size());
+    if (pending_.size() < kCoalesceBytes) return Status::OK();
+    Flush(/*last=*/false);
+    if (failed_) {
+      return Status::Cancelled("the client went away or stopped reading (" + error_ + ")");
     }
     return Status::OK();
   }
@@ -272,13 +256,17 @@ class SessionResponder final : public HttpResponder, public ByteSink {
   Status FinishStream() override {
     if (state_ != State::kStreaming) return Status::OK();
     state_ = State::kDone;
-    if (!failed_ && chunked_) {
-      beast::error_code ec = session_->RunBlocking([&](auto done) {
-        net::async_write(session_->stream(), http::make_chunk_last(),
-                         [done](beast::error_code e, size_t) { done(e); });
-      });
-      if (ec) failed_ = true;
+    if (!header_sent_ && !failed_) {
+      // Everything fitted in the buffer: one response with a Content-Length.
+      HttpResponse whole;
+      whole.status = status_;
+      whole.headers = std::move(stream_headers_);
+      whole.body = std::move(pending_);
+      state_ = State::kNone;
+      Send(std::move(whole));
+      return Status::OK();
     }
+    if (!failed_) Flush(/*last=*/true);
     session_->ContinueAfterStream(keep_alive_ && !failed_);
     return failed_ ? Status::Cancelled("the client went away") : Status::OK();
   }
@@ -293,6 +281,56 @@ class SessionResponder final : public HttpResponder, public ByteSink {
   }
 
  private:
+  static constexpr size_t kCoalesceBytes = 64 * 1024;
+
+  // Writes the header (the first time), the pending bytes as one chunk and, when `last`, the
+  // last chunk, in one hand-off to the session's strand; waits for the writes to finish.
+  void Flush(bool last) {
+    if (!header_sent_) {
+      header_sent_ = true;
+      // HTTP/1.0 clients cannot read chunks: stream the body and end it by closing.
+      chunked_ = version_ >= 11;
+      if (!chunked_) keep_alive_ = false;
+      header_ = std::make_shared<http::response<http::empty_body>>(
+          static_cast<http::status>(status_), version_);
+      header_->set(http::field::server, "skyshard");
+      for (auto& [k, v] : stream_headers_) header_->set(k, v);
+      header_->keep_alive(keep_alive_);
+      if (chunked_) header_->chunked(true);
+      serializer_ = std::make_shared<http::response_serializer<http::empty_body>>(*header_);
+      write_header_ = true;
+    }
+    beast::error_code ec = session_->RunBlocking([&](auto done) {
+      auto write_body = [this, last, done]() {
+        auto after = [this, last, done](beast::error_code e, size_t) {
+          if (e || !last || !chunked_) return done(e);
+          net::async_write(session_->stream(), http::make_chunk_last(),
+                           [done](beast::error_code e2, size_t) { done(e2); });
+        };
+        if (pending_.empty()) return after({}, 0);
+        if (chunked_) {
+          net::async_write(session_->stream(),
+                           http::make_chunk(net::buffer(pending_.data(), pending_.size())), after);
+        } else {
+          net::async_write(session_->stream(), net::buffer(pending_.data(), pending_.size()),
+                           after);
+        }
+      };
+      if (!write_header_) return write_body();
+      write_header_ = false;
+      http::async_write_header(session_->stream(), *serializer_,
+                               [write_body, done](beast::error_code e, size_t) {
+                                 if (e) return done(e);
+                                 write_body();
+                               });
+    });
+    pending_.clear();
+    if (ec) {
+      failed_ = true;
+      error_ = ec.message();
+    }
+  }
+
   enum class State { kNone, kStreaming, kDone };
   std::shared_ptr<Session> session_;
   unsigned version_;
@@ -303,6 +341,12 @@ class SessionResponder final : public HttpResponder, public ByteSink {
   State state_ = State::kNone;
   std::shared_ptr<http::response<http::empty_body>> header_;
   std::shared_ptr<http::response_serializer<http::empty_body>> serializer_;
+  int status_ = 200;
+  HeaderList stream_headers_;
+  std::string pending_;  // written but not yet sent
+  bool header_sent_ = false;
+  bool write_header_ = false;
+  std::string error_;
 };
 
 void Session::OnBody(beast::error_code ec) {
