@@ -71,7 +71,10 @@ void VOTableWriter::AppendField(const FieldInfo& field, const FieldLayout& layou
   out->append("<FIELD");
   AppendAttribute("name", field.name, out);
   AppendAttribute("datatype", layout.datatype, out);
-  if (!layout.arraysize.empty()) AppendAttribute("arraysize", layout.arraysize, out);
+  // A single character has no arraysize: arraysize="1" is deprecated (VOTable 1.3 erratum 3).
+  if (!layout.arraysize.empty() && layout.arraysize != "1") {
+    AppendAttribute("arraysize", layout.arraysize, out);
+  }
   if (!field.unit.empty()) AppendAttribute("unit", field.unit, out);
   if (!field.ucd.empty()) AppendAttribute("ucd", field.ucd, out);
   if (!field.utype.empty()) AppendAttribute("utype", field.utype, out);
