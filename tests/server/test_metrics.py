@@ -112,7 +112,17 @@ class MetricsTest(unittest.TestCase):
 
     def test_workload(self):
         before, types = self.scrape()
-        log_start = len(self.wait_log(1))  # the scrape's own line
+        # The access log up to the scrape's own line (written just after its response, so
+        # perhaps after the client has it).
+        deadline = time.time() + 10
+        while True:
+            lines = self.log_lines()
+            scraped = [i for i, line in enumerate(lines) if line["path"] == "/metrics"]
+            if scraped or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(len(scraped), 1, lines)
+        log_start = scraped[0] + 1
         requests = []  # (method, path, status, bytes, endpoint, query or None, rows, job)
 
         def sync(adql, expect=200):
@@ -263,7 +273,7 @@ class MetricsTest(unittest.TestCase):
         # swap: compare as multisets.
         lines = self.wait_log(log_start + len(requests) + 1)
         workload = lines[log_start:]
-        self.assertEqual(len(workload), len(requests) + 1)  # + the second scrape
+        self.assertEqual(len(workload), len(requests) + 1, workload)  # + the second scrape
         scrapes = [line for line in workload if line["path"] == "/metrics"]
         self.assertEqual(len(scrapes), 1)
         self.assertEqual(scrapes[0]["endpoint"], "metrics")
