@@ -782,7 +782,7 @@ TEST_F(PlannerTest, PlanShapes) {
        "Limit count=10\n"
        "  TopK 10 #1 DESC\n"
        "    Project [objectId, g_psfFlux] = #0, #3\n"
-       "      Scan dp02_dc2_catalogs.Object ranges=15 CIRCLE(10 20 0.0166667) [objectId, coord_ra, "
+       "      Scan dp02_dc2_catalogs.Object ranges=9 CIRCLE(10 20 0.0166667) [objectId, coord_ra, "
        "coord_dec, g_psfFlux] filter=(CONTAINS(POINT('ICRS', #1, #2), CIRCLE('ICRS', 10, 20, "
        "0.0166667)) = 1)\n"},
       {"SELECT objectId, g_psfFlux FROM dp02_dc2_catalogs.Object WHERE objectId IN (7, 5)",
