@@ -1,5 +1,7 @@
 #include "votable/internal/utf8.h"
 
+#include <algorithm>
+
 namespace skyshard::votable_internal {
 
 int32_t DecodeUtf8(std::string_view s, size_t* pos) {
@@ -73,6 +75,18 @@ size_t Utf16Length(std::string_view s) {
 }
 
 void AppendUtf16BigEndian(std::string_view s, std::string* out) {
+  // ASCII (nearly every catalog string: bands, flags, names) is one zero byte before each byte.
+  if (std::all_of(s.begin(), s.end(), [](char c) { return static_cast<uint8_t>(c) < 0x80; })) {
+    const size_t at = out->size();
+    out->resize(at + 2 * s.size());
+    char* p = out->data() + at;
+    for (char c : s) {
+      p[0] = '\0';
+      p[1] = c;
+      p += 2;
+    }
+    return;
+  }
   const auto unit = [out](uint32_t u) {
     out->push_back(static_cast<char>(u >> 8));
     out->push_back(static_cast<char>(u & 0xFF));

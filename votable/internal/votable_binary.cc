@@ -7,6 +7,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -19,9 +20,19 @@ namespace {
 
 template <typename U>
 void AppendBigEndian(U v, std::string* out) {
-  for (int shift = static_cast<int>(sizeof(U) * 8) - 8; shift >= 0; shift -= 8) {
-    out->push_back(static_cast<char>((v >> shift) & 0xFF));
+  // One append of the byte-swapped value (the host is little-endian: common/endian checks in
+  // storage) rather than a push_back per byte: this is the inner loop of every BINARY2 result.
+  if constexpr (sizeof(U) == 2) {
+    v = __builtin_bswap16(v);
+  } else if constexpr (sizeof(U) == 4) {
+    v = __builtin_bswap32(v);
+  } else {
+    static_assert(sizeof(U) == 8);
+    v = __builtin_bswap64(v);
   }
+  char bytes[sizeof(U)];
+  std::memcpy(bytes, &v, sizeof(U));
+  out->append(bytes, sizeof(U));
 }
 
 }  // namespace
