@@ -76,4 +76,29 @@ std::vector<IndexRange> NeighbourhoodRanges(int order, const std::vector<IndexRa
 // The order-29 ranges of `pixels` (sorted, distinct, at `order`), adjacent ones merged.
 std::vector<IndexRange> PixelRanges(int order, const std::vector<uint64_t>& pixels);
 
+// A position in degrees (the centre of a disc).
+struct SkyPoint {
+  double ra_deg = 0;
+  double dec_deg = 0;
+};
+
+// The order DiscCoverRanges works at for `count` discs of `radius_deg`: `finer` orders finer
+// than DiscPixelOrder(radius_deg) (pixels of at least 2 r across there; a disc touches at most
+// about 9 of them, in few ranges: the fewest seeks; 36 of a quarter of that area two orders
+// finer: the fewest rows read), but coarser while `count` discs would touch more than about
+// 4 M pixels in all (a dense list of centres, whose covers merge anyway), never coarser than
+// DiscPixelOrder nor finer than kMaxDiscPixelOrder.
+int DiscCoverOrder(double radius_deg, size_t count, int finer);
+
+// The order-29 ranges (sorted, merged: no two touch) of every pixel at `order` that touches the
+// disc of `radius_deg` around one of `centres` (Healpix's inclusive disc query, as DiscPixels
+// but in the RING scheme, several times faster: exact at the poles and across RA 0/360; a few
+// pixels that only come near the disc may be in), with every gap of at most `max_gap_pixels` pixels
+// at `order` between two ranges filled in: reading a few keys past a range costs less than a seek
+// to the next. Every stored position within the radius of a centre has its key in the result.
+// Centres that are not valid positions (non-finite, Dec beyond a pole) cover every pixel, as
+// DiscPixels does. REQUIRES: 0 <= order <= kMaxDiscPixelOrder (else every pixel's range).
+std::vector<IndexRange> DiscCoverRanges(int order, const std::vector<SkyPoint>& centres,
+                                        double radius_deg, uint64_t max_gap_pixels);
+
 }  // namespace skyshard

@@ -28,13 +28,15 @@
 //
 // Probe-side ranges: when the planner found the left input to be a scan keyed by the probe
 // position (SpatialJoinKeys::restrict_left_scan), the left input is built only once the build
-// side is known, and its scan reads just the order-29 ranges of the pixels a build row can be
-// matched from (the buckets' pixels and their neighbours; the buckets' pixels in the disc form),
-// intersected with its own ranges, in one sequential pass (a Gather planned above the scan is
-// bypassed then: the ranges are few). An uploaded list of 10 k targets against a large catalog
-// reads a few tens of thousands of small ranges instead of the catalog. When the pixels cover
-// much of the scan anyway, or the ranges are so many that seeking to each costs more than
-// reading the table (a catalog against a catalog), the left input is built as planned.
+// side is known, and its scan reads just the order-29 ranges that can hold a partner of a build
+// row: the union of the build positions' disc covers of radius r (indexing/disc_pixels.h,
+// DiscCoverRanges, at pixels a quarter to a half of r across), adjacent ranges merged and gaps
+// of a few pixels read through, intersected with the scan's own ranges, in one sequential pass
+// (a Gather planned above the scan is bypassed then). It does so when that reads less than the
+// scan as planned, by an estimate in rows: the ranges' share of the index space times the
+// table's rows, plus kRowsPerSeek rows a range for its seek. An uploaded list of 10 k targets
+// against a catalog of 1 M rows or more reads about 10 k small ranges instead of the catalog; a
+// catalog against a catalog of similar size reads it whole.
 //
 // Memory: the build rows (RowStore); while building 16 bytes per (index or pixel, row) entry and
 // 16 per row of positions; then 28 bytes per bucket entry and about 40 per bucket (its pixel,
@@ -66,14 +68,21 @@ namespace {
 
 constexpr double kDegToRad = std::numbers::pi / 180.0;
 
-// The probe ranges are used only when they are at most this many and cover at most this share
-// of the pixels at the join's order; beyond, reading the scan as planned is as cheap.
+// The probe ranges are used only when they are at most this many (16 bytes each) and reading
+// them costs less than reading the scan as planned: their share of the index space times the
+// table's rows, plus a seek for each, which costs about as much as reading this many rows in
+// sequence (a catalog against a catalog of similar size reads it whole).
+// Measured on the benchmark's catalogs (tests/bench/xmatch_bench.cc, 10 k targets against 1 M
+// and 10 M rows): a seek to a range costs 1.2-1.8 us, reading and probing a row in a scan about
+// 0.3 us; kRowsPerSeek leaves a margin for seeks that miss the block cache.
 constexpr size_t kMaxProbeRanges = 1 << 20;
-constexpr double kMaxProbeShare = 0.5;
-// Nor when they are so many that seeking to each costs more than reading the table: a seek
-// costs about as much as reading this many rows in sequence (a catalog against a catalog of
-// similar size reads it whole).
-constexpr double kRowsPerSeek = 32;
+constexpr double kRowsPerSeek = 8;
+// Gaps of at most this many pixels at the cover's order (DiscCoverOrder: a quarter to twice the
+// radius across) between two probe ranges are read through: at most a few discs' area, so
+// about as many rows as a few discs hold there, where a seek costs kRowsPerSeek rows.
+constexpr uint64_t kGapPixels = 4;
+// The finer cover DecideRestriction tries: this many orders finer than the coarsest.
+constexpr int kFinerCoverOrders = 2;
 
 bool ValidPosition(double ra, double dec) {
   return std::isfinite(ra) && std::isfinite(dec) && dec >= -90.0 && dec <= 90.0;
@@ -216,20 +225,13 @@ class SpatialJoinOperator final : public JoinOperator {
     if (!std::is_sorted(entries_.begin(), entries_.end(), by_key)) {
       std::sort(entries_.begin(), entries_.end(), by_key);
     }
+    if (restriction_ != nullptr) SKY_RETURN_IF_ERROR(DecideRestriction());
     int shift = 0;  // entries_ hold pixels at order_ in the disc form
     if (neighbours_) {
+      // Restricted, the probe rows come from all over the sky in small groups: the finest order
+      // gives the fewest candidates. Otherwise the order the build rows' density asks for.
+      if (restriction_ == nullptr || !restriction_->use) order_ = CoarseOrder();
       shift = 2 * (kIndexOrder - order_);
-      if (restriction_ != nullptr) {
-        std::vector<uint64_t> pixels;
-        for (const Entry& e : entries_) {
-          if (pixels.empty() || pixels.back() != e.key >> shift) pixels.push_back(e.key >> shift);
-        }
-        SKY_RETURN_IF_ERROR(DecideRestriction(pixels));
-      }
-      if (restriction_ == nullptr || !restriction_->use) {
-        order_ = CoarseOrder();
-        shift = 2 * (kIndexOrder - order_);
-      }
     }
     // Buckets: runs of equal pixels, each sorted by Dec.
     const size_t n = entries_.size();
@@ -269,9 +271,6 @@ class SpatialJoinOperator final : public JoinOperator {
     std::vector<Entry>().swap(entries_);
     std::vector<double>().swap(build_ra_);
     std::vector<double>().swap(build_dec_);
-    if (restriction_ != nullptr && !neighbours_) {
-      SKY_RETURN_IF_ERROR(DecideRestriction(bucket_pixels_));
-    }
     return Status::OK();
   }
 
@@ -477,33 +476,83 @@ class SpatialJoinOperator final : public JoinOperator {
     cursor_ = cursor_end_ = 0;
   }
 
-  // Whether the deferred probe scan reads only the ranges of `pixels` (sorted, distinct, at
-  // order_: the build buckets' pixels) and, in the neighbour form, their neighbours.
-  Status DecideRestriction(const std::vector<uint64_t>& pixels) {
+  // Whether the deferred probe scan reads only the ranges that can hold a partner of a build
+  // row, and which: the union of the build positions' disc covers (radius r, padded as the
+  // prefilter's), small gaps read through (DiscCoverRanges), intersected with the scan's own
+  // ranges. Used when reading them costs less than reading the scan as planned (its table's
+  // rows): the ranges' share of the index space times the table's rows (rows spread evenly: the
+  // store keeps no per-range counts), plus kRowsPerSeek rows a range. Every probe row within r of
+  // a build row lies in the ranges, so the result is the unrestricted one. Build rows without a
+  // valid position meet every probe row: no restriction then.
+  // REQUIRES: entries_ sorted (FinishBuild), build_ra_ and build_dec_ still there.
+  Status DecideRestriction() {
     restriction_->use = false;
-    if (pixels.size() > kMaxProbeRanges || !wild_.empty()) return Status::OK();
-    std::vector<uint64_t> reach;
-    if (neighbours_) {
-      SKY_RETURN_IF_ERROR(right_store().AccountExtra(9 * pixels.size() * sizeof(uint64_t)));
-      reach.reserve(9 * pixels.size());
-      std::array<uint64_t, 8> near{};
-      for (uint64_t p : pixels) {
-        reach.push_back(p);
-        const int n = NeighbourPixels(order_, p, &near);
-        reach.insert(reach.end(), near.begin(), near.begin() + n);
+    if (!wild_.empty()) return Status::OK();
+    // The distinct valid build positions (entries_ hold valid rows only; a row appears under
+    // several pixels in the disc form).
+    std::vector<SkyPoint> centres;
+    SKY_RETURN_IF_ERROR(right_store().AccountExtra(entries_.size() * sizeof(SkyPoint)));
+    centres.reserve(neighbours_ ? entries_.size() : entries_.size() / 4 + 1);
+    std::vector<uint8_t> seen(neighbours_ ? 0 : build_rows_, 0);
+    for (const Entry& e : entries_) {
+      if (!neighbours_) {
+        if (seen[e.row] != 0) continue;
+        seen[e.row] = 1;
       }
-      std::sort(reach.begin(), reach.end());
-      reach.erase(std::unique(reach.begin(), reach.end()), reach.end());
+      const SkyPoint p{build_ra_[e.row], build_dec_[e.row]};
+      if (!centres.empty() && centres.back().ra_deg == p.ra_deg &&
+          centres.back().dec_deg == p.dec_deg) {
+        continue;  // twins: one cover
+      }
+      centres.push_back(p);
     }
-    const std::vector<uint64_t>& read = neighbours_ ? reach : pixels;
-    const double share =
-        static_cast<double>(read.size()) / static_cast<double>(12ULL << (2 * order_));
-    if (read.size() > kMaxProbeRanges || share > kMaxProbeShare) return Status::OK();
-    std::vector<IndexRange> ranges = PixelRanges(order_, read);
-    if (!restriction_->ranges.empty()) ranges = IntersectRanges(ranges, restriction_->ranges);
-    if (static_cast<double>(ranges.size()) * kRowsPerSeek > restriction_->probe_rows) {
+    const double padded = keys_.radius_deg * (1 + 1e-9) + 1e-9;
+    const double rows = restriction_->probe_rows;
+    // The estimated cost, in rows, of reading `ranges`: the rows in them (their share of the
+    // index space times the table's rows) and the seeks.
+    auto area_rows = [rows](const std::vector<IndexRange>& ranges) {
+      long double span = 0;
+      for (const IndexRange& r : ranges) {
+        span += static_cast<long double>(std::min(r.end, kIndexPixels) - std::min(r.begin, r.end));
+      }
+      return static_cast<double>(span / static_cast<long double>(kIndexPixels)) * rows;
+    };
+    auto seek_rows = [](const std::vector<IndexRange>& ranges) {
+      return static_cast<double>(ranges.size()) * kRowsPerSeek;
+    };
+    auto cover = [&](int finer) {
+      std::vector<IndexRange> ranges = DiscCoverRanges(
+          DiscCoverOrder(padded, centres.size(), finer), centres, padded, kGapPixels);
+      if (!restriction_->ranges.empty()) ranges = IntersectRanges(ranges, restriction_->ranges);
+      return ranges;
+    };
+    // More centres than the table has rows: covering them (~1 us each) costs more than the
+    // scan. While covering: up to about 9 pixel spans of 16 bytes a centre (DiscCoverOrder keeps
+    // the finer covers below that).
+    if (centres.size() > kMaxProbeRanges || static_cast<double>(centres.size()) > rows) {
       return Status::OK();
     }
+    SKY_RETURN_IF_ERROR(right_store().AccountExtra(centres.size() * 9 * 2 * sizeof(uint64_t)));
+    // Covers at the coarsest order have the fewest ranges (fewest seeks), at finer orders the
+    // least area: the finer one is tried when the area's rows outweigh the seeks (a dense
+    // catalog), and the cheaper kept.
+    std::vector<IndexRange> ranges = cover(0);
+    double cost = area_rows(ranges) + seek_rows(ranges);
+    if (area_rows(ranges) > seek_rows(ranges) &&
+        DiscCoverOrder(padded, centres.size(), kFinerCoverOrders) >
+            DiscCoverOrder(padded, centres.size(), 0)) {
+      std::vector<IndexRange> finer = cover(kFinerCoverOrders);
+      const double finer_cost = area_rows(finer) + seek_rows(finer);
+      if (finer_cost < cost) {
+        ranges = std::move(finer);
+        cost = finer_cost;
+      }
+    }
+    if (ranges.size() > kMaxProbeRanges || cost >= rows) return Status::OK();
+    SKY_RETURN_IF_ERROR(right_store().AccountExtra(ranges.size() * sizeof(IndexRange)));
+    // No range at all (no build row with a position, or none in the scan's own ranges): an
+    // empty range, since no ranges at all would mean the whole table.
+    if (ranges.empty()) ranges.push_back({0, 0});
     restriction_->ranges = std::move(ranges);
     restriction_->use = true;
     return Status::OK();

@@ -663,5 +663,236 @@ TEST_F(ExecStoreTest, PartitionedCrossMatchMatchesBruteForce) {
   EXPECT_NE(explained.find("partitioned(order="), std::string::npos) << explained;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Uploaded targets x a stored catalog: the probe scan of Obj reads only the ranges of the
+// targets' disc covers (adql/exec/spatial_join.cc, DecideRestriction) and must return exactly the
+// pairs a brute force over the source rows finds, for clustered, spread, polar and RA 0/360
+// targets, one target alone, and radii from 0.01 arcsec to 1 degree.
+
+struct Target {
+  double ra, dec;
+};
+
+// The position `dist` degrees from (ra, dec) in direction `bearing` (radians), RA in [0, 360).
+Target OffsetBy(double ra, double dec, double dist, double bearing) {
+  const double k = std::numbers::pi / 180;
+  const double d = dist * k, dec1 = dec * k;
+  const double sin_dec =
+      std::sin(dec1) * std::cos(d) + std::cos(dec1) * std::sin(d) * std::cos(bearing);
+  const double dec2 = std::asin(std::clamp(sin_dec, -1.0, 1.0));
+  const double ra2 = ra * k + std::atan2(std::sin(bearing) * std::sin(d) * std::cos(dec1),
+                                         std::cos(d) - std::sin(dec1) * std::sin(dec2));
+  double out = std::fmod(ra2 / k, 360.0);
+  if (out < 0) out += 360;
+  if (out >= 360) out = 0;
+  return {out, std::clamp(dec2 / k, -90.0, 90.0)};
+}
+
+class UploadCrossMatchTest : public ExecStoreTest {
+ protected:
+  struct Outcome {
+    std::vector<std::string> pairs;  // "target id|objectId", sorted
+    int64_t rows_read = 0;
+    std::string plan;
+  };
+
+  // Runs the cross-match of `targets` (TAP_UPLOAD.t: id, ra, dec) with Obj at radius `r_text`
+  // degrees (an ADQL literal), in the DISTANCE or the CONTAINS form.
+  static Outcome Match(const std::vector<Target>& targets, const std::string& r_text,
+                       bool contains) {
+    QueryCatalog catalog = *catalog_;
+    TableDef def;
+    def.name = "t";
+    for (const char* n : {"id", "ra", "dec"}) {
+      ColumnDef c;
+      c.name = n;
+      c.type = {std::string(n) == "id" ? DataType::kBigInt : DataType::kDouble, 0};
+      def.columns.push_back(c);
+    }
+    auto rows = std::make_shared<MemoryTable>();
+    ColumnBatch b;
+    b.Reset({{DataType::kBigInt, 0}, {DataType::kDouble, 0}, {DataType::kDouble, 0}});
+    for (size_t i = 0; i < targets.size(); ++i) {
+      b.columns[0].AppendInt(static_cast<int64_t>(i));
+      b.columns[1].AppendDouble(targets[i].ra);
+      b.columns[2].AppendDouble(targets[i].dec);
+      ++b.num_rows;
+    }
+    rows->batches.push_back(std::move(b));
+    EXPECT_TRUE(catalog.AddUpload(def, rows).ok());
+    const std::string on =
+        contains ? "CONTAINS(POINT(a.ra, a.dec), CIRCLE(t.ra, t.dec, " + r_text + ")) = 1"
+                 : "DISTANCE(POINT(t.ra, t.dec), POINT(a.ra, a.dec)) < " + r_text;
+    const std::string adql =
+        "SELECT t.id, a.objectId FROM TAP_UPLOAD.t AS t JOIN Obj AS a ON " + on;
+    Outcome out;
+    auto parsed = Parse(adql);
+    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
+    if (!parsed.ok()) return out;
+    BindOptions bo;
+    bo.query_text = adql;
+    auto bound = Bind(*parsed->query, catalog, bo);
+    EXPECT_TRUE(bound.ok()) << bound.status().ToString();
+    if (!bound.ok()) return out;
+    PlannerOptions po;
+    po.threads = 2;
+    auto planned = Optimize(std::move(bound).value(), po);
+    EXPECT_TRUE(planned.ok()) << planned.status().ToString();
+    if (!planned.ok()) return out;
+    out.plan = plan::Explain(**planned);
+    ExecOptions o;
+    o.threads = 2;
+    o.batch_rows = 700;
+    ExecStats stats;
+    auto result = Run(**planned, o, &stats);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    if (!result.ok()) return out;
+    for (const auto& row : *result) out.pairs.push_back(row[0] + "|" + row[1]);
+    std::sort(out.pairs.begin(), out.pairs.end());
+    out.rows_read = stats.rows_read;
+    return out;
+  }
+
+  // The pairs within `r` degrees, by brute force over the source rows (long-double haversine).
+  static std::vector<std::string> Brute(const std::vector<Target>& targets, double r) {
+    const long double k = std::numbers::pi_v<long double> / 180;
+    std::vector<std::string> out;
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const Target& t = targets[i];
+      for (const TestObject& o : release_->objects) {
+        if (std::abs(o.dec - t.dec) > r * 1.001) continue;  // |dDec| never exceeds the distance
+        const long double sd = std::sin((static_cast<long double>(o.dec) - t.dec) * k / 2);
+        const long double sr = std::sin((static_cast<long double>(o.ra) - t.ra) * k / 2);
+        const long double h = sd * sd + std::cos(t.dec * k) * std::cos(o.dec * k) * sr * sr;
+        const long double sep = 2 * std::asin(std::sqrt(std::min<long double>(1, h))) / k;
+        if (sep < r) out.push_back(std::to_string(i) + "|" + std::to_string(o.id));
+      }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  // Both forms give the brute force's pairs; the catalog is read restricted (fewer rows read
+  // than the upload and Obj hold). Returns the number of pairs.
+  static size_t Check(const std::vector<Target>& targets, double r, const std::string& what) {
+    char r_text[40];
+    std::snprintf(r_text, sizeof(r_text), "%.17g", r);
+    const std::vector<std::string> expected = Brute(targets, r);
+    for (bool contains : {false, true}) {
+      const Outcome got = Match(targets, r_text, contains);
+      std::vector<std::string> missing, extra;
+      std::set_difference(expected.begin(), expected.end(), got.pairs.begin(), got.pairs.end(),
+                          std::back_inserter(missing));
+      std::set_difference(got.pairs.begin(), got.pairs.end(), expected.begin(), expected.end(),
+                          std::back_inserter(extra));
+      EXPECT_TRUE(missing.empty() && extra.empty())
+          << what << " r=" << r_text << " contains=" << contains << ": " << missing.size()
+          << " pairs missing (first " << (missing.empty() ? "-" : missing[0]) << "), "
+          << extra.size() << " extra (first " << (extra.empty() ? "-" : extra[0]) << ")\n"
+          << got.plan;
+      EXPECT_NE(got.plan.find("spatial(r="), std::string::npos) << got.plan;
+      const auto table_rows = static_cast<int64_t>(release_->objects.size());
+      EXPECT_LT(got.rows_read - static_cast<int64_t>(targets.size()), table_rows)
+          << what << " r=" << r_text << ": Obj read whole, not restricted";
+    }
+    return expected.size();
+  }
+
+  // Targets near the source rows: at them, and at distances just inside and outside r.
+  static std::vector<Target> NearObjects(const std::vector<TestObject>& objects, double r, size_t n,
+                                         std::mt19937_64& rng) {
+    std::uniform_real_distribution<double> u(0, 1);
+    std::vector<Target> out;
+    for (size_t i = 0; i < n; ++i) {
+      const TestObject& o =
+          objects[static_cast<size_t>(u(rng) * static_cast<double>(objects.size())) %
+                  objects.size()];
+      const double bearing = 2 * std::numbers::pi * u(rng);
+      switch (i % 4) {
+        case 0:
+          out.push_back({o.ra, o.dec});
+          break;
+        case 1:
+          out.push_back(OffsetBy(o.ra, o.dec, r * (1 - 1e-6), bearing));
+          break;
+        case 2:
+          out.push_back(OffsetBy(o.ra, o.dec, r * (1 + 1e-6), bearing));
+          break;
+        default:
+          out.push_back(OffsetBy(o.ra, o.dec, r * u(rng), bearing));
+      }
+    }
+    return out;
+  }
+};
+
+TEST_F(UploadCrossMatchTest, SingleTarget) {
+  const TestObject& o = release_->objects[100];
+  EXPECT_GE(Check({{o.ra, o.dec}}, 1.0 / 3600, "one target on an object"), 1u);
+  // In the dense clump (one object in five within 0.01 degree of (10, 20)).
+  EXPECT_GE(Check({{10.0, 20.0}}, 1.0 / 3600, "one target in the clump"), 1u);
+  Check({{123.0, -33.0}}, 1e-2 / 3600, "one target, 0.01 arcsec");
+}
+
+TEST_F(UploadCrossMatchTest, ClusteredTargets) {
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<TestObject> clump;
+  for (const TestObject& o : release_->objects) {
+    if (std::abs(o.dec - 20) < 0.01 && std::abs(o.ra - 10) < 0.01) clump.push_back(o);
+  }
+  ASSERT_GT(clump.size(), 1000u);
+  for (double r : {0.01 / 3600, 1.0 / 3600, 5.0 / 3600}) {
+    std::vector<Target> targets = NearObjects(clump, r, 300, rng);
+    for (int i = 0; i < 50; ++i)
+      targets.push_back({10 + 0.02 * (u(rng) - 0.5), 20 + 0.02 * (u(rng) - 0.5)});
+    EXPECT_GT(Check(targets, r, "clustered"), 150u);
+  }
+}
+
+TEST_F(UploadCrossMatchTest, TargetsOverTheWholeSky) {
+  std::mt19937_64 rng(6);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (double r : {1.0 / 3600, 30.0 / 3600}) {
+    std::vector<Target> targets = NearObjects(release_->objects, r, 300, rng);
+    for (int i = 0; i < 200; ++i) {
+      targets.push_back({360 * u(rng), std::asin(2 * u(rng) - 1) * 180 / std::numbers::pi});
+    }
+    EXPECT_GT(Check(targets, r, "whole sky"), 150u);
+  }
+}
+
+TEST_F(UploadCrossMatchTest, PolesAndRaWrap) {
+  std::mt19937_64 rng(7);
+  // The release's objects at the poles and at RA 0/360 (its first 18 rows).
+  std::vector<TestObject> edge(release_->objects.begin(), release_->objects.begin() + 18);
+  for (double r : {0.01 / 3600, 1.0 / 3600, 0.01}) {
+    std::vector<Target> targets = NearObjects(edge, r, 200, rng);
+    for (Target t : std::vector<Target>{{0, 90},
+                                        {180, 90},
+                                        {359.9999999999, -90},
+                                        {0, -89.99999},
+                                        {359.99999999, 0},
+                                        {1e-10, 45},
+                                        {359.9999, -60.00001}}) {
+      targets.push_back(t);
+    }
+    EXPECT_GT(Check(targets, r, "poles and RA 0/360"), 50u);
+  }
+}
+
+TEST_F(UploadCrossMatchTest, LargeRadii) {
+  std::mt19937_64 rng(8);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (double r : {0.1, 0.5, 1.0}) {
+    std::vector<Target> targets = NearObjects(release_->objects, r, 12, rng);
+    targets.push_back({10.3, 20.2});  // the clump within r
+    targets.push_back({0, 90});
+    targets.push_back({359.5, -89.6});  // the south pole 0.4 degree away
+    targets.push_back({360 * u(rng), 0});
+    EXPECT_GT(Check(targets, r, "large radius"), 4000u);
+  }
+}
+
 }  // namespace
 }  // namespace skyshard::adql::testing

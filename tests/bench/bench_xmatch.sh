@@ -2,12 +2,14 @@
 # Cross-match benchmark (issue 5): all pairs of two N-row catalogs within 1 arcsec, and 10 k
 # uploaded positions against a catalog, in skyshard (`skyshard query`, the whole command),
 # PostgreSQL 15 + q3c (`q3c_join`, q3c indexes + CLUSTER) and STILTS (`tmatch2 matcher=sky
-# find=all`), on the same generated catalogs. Pair counts must agree across the three.
+# find=all`), on the same generated catalogs. Pair counts must agree across the three. The upload
+# match is also timed in process (tests/bench/xmatch_bench.cc, when built next to skyshard).
 # A script, not a timed test (the conventions of tests/bench/README.md); method and figures in
 # docs/benchmarks.md, "Cross-match benchmark (issue 5)".
 #
 #   tests/bench/bench_xmatch.sh [--objects N] [--tiny] [--targets T] [--workdir DIR] [--keep]
-#                               [--skip-pg] [--skip-stilts] [--seed S] [--port P] [--regen]
+#                               [--reuse-store] [--skip-pg] [--skip-stilts] [--seed S] [--port P]
+#                               [--regen]
 #
 # Exits non-zero when anything fails (a command, a timeout, pair counts or, with --tiny, pair
 # lists that disagree); the speed goals are reported, never enforced.
@@ -19,6 +21,8 @@ BENCH_NAME=bench_xmatch
 # shellcheck source=tests/bench/bench_common.sh
 source "$BENCH_DIR/bench_common.sh"  # die, log, now, run_to, ...; NPROC, CPU_MODEL, ...
 SKYSHARD_SRC=${SKYSHARD:-$ROOT/build/skyshard}
+# The engine-level timing of the upload match (tests/bench/xmatch_bench.cc), when built.
+XMATCH_BENCH_SRC=${XMATCH_BENCH:-$(dirname "$SKYSHARD_SRC")/tests/xmatch_bench}
 # shellcheck source=tests/bench/pg_common.sh
 source "$BENCH_DIR/pg_common.sh"  # PG_BIN, the private cluster's set-up and clean-up
 
@@ -27,6 +31,7 @@ TARGETS=10000
 SEED=42
 WORKDIR=/var/tmp/skyshard-bench
 KEEP=0
+REUSE_STORE=0
 SKIP_PG=0
 SKIP_STILTS=0
 REGEN=0
@@ -44,13 +49,17 @@ Options:
   --targets T      uploaded positions matched against catalog A (default 10000)
   --workdir DIR    generated files, store, logs, report (default /var/tmp/skyshard-bench; shared
                    with the other benchmarks); must be readable by the postgres user
-  --keep           keep the loaded skyshard store (a later run with the same data reuses it)
+  --keep           keep the loaded skyshard store (a later run with the same data and binary
+                   reuses it)
+  --reuse-store    reuse a kept store of the same data even when another binary loaded it (to
+                   compare binaries on one store; not across a change of the store format)
   --skip-pg        no PostgreSQL
   --skip-stilts    no STILTS
   --seed S         generator seed (default 42)
   --port P         first port to try for the private PostgreSQL (default 55433; never 5432)
   --regen          regenerate the catalogs even when a stamp says they are current
-Environment: SKYSHARD (binary, default build/skyshard), PG_BIN (default
+Environment: SKYSHARD (binary, default build/skyshard), XMATCH_BENCH (default
+tests/xmatch_bench next to it; skipped when absent), PG_BIN (default
 /usr/lib/postgresql/15/bin), STILTS (default stilts), STILTS_HEAP (JVM heap, default 8g).
 EOF
 }
@@ -64,6 +73,7 @@ while [[ $# -gt 0 ]]; do
     --port) need_arg "$@"; PG_PORT=$2; shift 2 ;;
     --tiny) TINY=1; shift ;;
     --keep) KEEP=1; shift ;;
+    --reuse-store) REUSE_STORE=1; shift ;;
     --skip-pg) SKIP_PG=1; shift ;;
     --skip-stilts) SKIP_STILTS=1; shift ;;
     --regen) REGEN=1; shift ;;
@@ -212,8 +222,9 @@ SKY_MEMORY=$(( MEM_KB / 1024 / 2 ))
 
 STORE="$WORKDIR/xmatch-store-o${OBJECTS}-s${SEED}"
 store_want="$want; $(sha1sum "$SKY" | cut -c1-12)"
-if [[ $REGEN == 0 && -f $STORE.stamp && "$(head -n1 "$STORE.stamp")" == "$store_want" &&
-      -f $STORE/RELEASES && ! $STORE.stamp -ot $GEN/.stamp ]]; then
+if [[ $REGEN == 0 && -f $STORE.stamp && -f $STORE/RELEASES && ! $STORE.stamp -ot $GEN/.stamp &&
+      ( "$(head -n1 "$STORE.stamp")" == "$store_want" ||
+        ( $REUSE_STORE == 1 && "$(head -n1 "$STORE.stamp")" == "$want; "* ) ) ]]; then
   log "skyshard: reusing the store $STORE"
   STORE_NOTE="reused"
 else
@@ -245,10 +256,29 @@ log "skyshard: A x B at $RADIUS_ARCSEC arcsec, all pairs (load average $SKY_LOAD
 SKY_ALL_S=$(sky_time all "$OUT/skyshard-all.csv" "$SKY_ALL")
 SKY_ALL_N=$(tail -n 1 "$OUT/skyshard-all.csv" | tr -d '\r')  # CSV lines end in CRLF
 log "skyshard: $SKY_ALL_N pairs in $SKY_ALL_S s"
-log "skyshard: $TARGETS uploaded targets x A ..."
-SKY_UP_S=$(sky_time upload "$OUT/skyshard-upload.csv" "$SKY_UP" --upload "t=$GEN/targets.csv")
+log "skyshard: $TARGETS uploaded targets x A (3 runs, the median; load average $(loadavg)) ..."
+up_times=()
+for _ in 1 2 3; do
+  up_times+=("$(sky_time upload "$OUT/skyshard-upload.csv" "$SKY_UP" --upload "t=$GEN/targets.csv")")
+done
+SKY_UP_S=$(printf '%s\n' "${up_times[@]}" | sort -n | sed -n 2p)
 SKY_UP_N=$(tail -n 1 "$OUT/skyshard-upload.csv" | tr -d '\r')
-log "skyshard: $SKY_UP_N pairs in $SKY_UP_S s"
+log "skyshard: $SKY_UP_N pairs in $SKY_UP_S s (runs: ${up_times[*]})"
+# Engine level: the same join in process, the targets in memory (plan + join only), the median
+# of 5 runs after a warm-up; its pair count must agree.
+SKY_UP_ENGINE_MS=""
+if [[ -x $XMATCH_BENCH_SRC ]]; then
+  run_to "$T_MATCH" "$XMATCH_BENCH_SRC" --data "$STORE" --targets "$GEN/targets.csv" \
+    --radius-arcsec "$RADIUS_ARCSEC" --runs 5 >"$OUT/xmatch-engine.txt" 2>"$LOGS/xmatch-engine.err" ||
+    { cat "$LOGS/xmatch-engine.err" >&2; die "xmatch_bench failed"; }
+  SKY_UP_ENGINE_MS=$(sed -n 's/^median \([0-9.]*\) ms$/\1/p' "$OUT/xmatch-engine.txt")
+  engine_pairs=$(sed -n 's/^run 1: .* ms CPU, \([0-9]*\) pairs.*/\1/p' "$OUT/xmatch-engine.txt")
+  [[ $engine_pairs == "$SKY_UP_N" ]] ||
+    die "targets x A: xmatch_bench found $engine_pairs pairs, skyshard query $SKY_UP_N"
+  log "skyshard: engine level (xmatch_bench) median $SKY_UP_ENGINE_MS ms: $(grep '^run' "$OUT/xmatch-engine.txt" | tr '\n' ';')"
+else
+  log "skyshard: $XMATCH_BENCH_SRC not built: no engine-level figure"
+fi
 if [[ $TINY == 1 ]]; then
   sky_time pairs "$OUT/skyshard-pairs.csv" "$SKY_PAIRS" >/dev/null
   tail -n +2 "$OUT/skyshard-pairs.csv" | tr -d '\r' | LC_ALL=C sort >"$OUT/skyshard-pairs.sorted"
@@ -375,7 +405,10 @@ ALL_ROWS=$(( ROWS_A + ROWS_B ))
        "${PG_UP_S:--} | $([[ $PG_DONE == 1 ]] && ratio "$SKY_UP_S" "$PG_UP_S" || echo -) |" \
        "${ST_UP_S:--} | $([[ $STILTS_DONE == 1 ]] && ratio "$SKY_UP_S" "$ST_UP_S" || echo -) |"
   echo
-  echo "rows/s: (rows of A + rows of B) / skyshard's time. Ratios: the peer's time / skyshard's."
+  echo "rows/s: (rows of A + rows of B) / skyshard's time. Ratios: the peer's time / skyshard's." \
+       "targets x A: the median of 3 runs of the whole command$([[ -n $SKY_UP_ENGINE_MS ]] &&
+       echo "; engine level (tests/bench/xmatch_bench.cc: plan + join, the targets in memory," \
+            "median of 5 warm runs) $SKY_UP_ENGINE_MS ms")."
 } >"$OUT/bench_xmatch.md"
 if [[ $PG_DONE == 1 ]]; then
   check "A x B" "$SKY_ALL_N" "$PG_ALL_N" "PostgreSQL"
