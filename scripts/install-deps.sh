@@ -15,6 +15,7 @@ PACKAGES=(
   python3-numpy  # tests/bench/bench_tap.sh: the DaCHS peer's generator and the brute-force checks
   # the portal's end-to-end tests: headless Chromium driven by Selenium (tests/server/test_portal.py)
   chromium chromium-driver python3-selenium
+  wrk  # tests/bench/bench_tap.sh: the C client beside the peer's Python one (tests/bench/tap_wrk.py)
 )
 
 missing=()

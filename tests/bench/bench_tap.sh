@@ -366,6 +366,29 @@ for w in cone lightcurve; do
   done
 done
 
+# The same queries again from wrk (C, keep-alive): what each server sustains when the client
+# costs next to nothing (on 2 cores the Python client above is as busy as the server).
+WRK_SECONDS=$(( DURATION < 20 ? DURATION : 20 ))
+[[ $TINY == 1 ]] && WRK_SECONDS=3
+for w in cone lightcurve; do
+  for c in 1 8; do
+    for s in "${SERVERS[@]}"; do
+      if [[ $s == skyshard ]]; then
+        tap=$SKY_TAP; extra=(--object-table "$SKY_SCHEMA.Object" --lc-query "$SKY_LC")
+      else
+        tap=$DACHS_TAP; extra=(--object-table lsst.object --lc-query "$DACHS_LC")
+      fi
+      la=$(loadavg)
+      log "$s: $w C=$c with wrk, ${WRK_SECONDS} s (load average $la)"
+      run_client "$LOGS/client-$s.log" "$T_CELL" "$PY" "$BENCH_DIR/tap_wrk.py" --tap "$tap" \
+        --workload "$w" -c "$c" --duration "$WRK_SECONDS" --seed "$SEED" --warmup "$WARMUP" \
+        --sample-file "$GEN/object.csv" --sample-size "$SAMPLE_SIZE" --radius-arcmin 1 \
+        --format "$FORMAT" --label "$s;load=$la" --json-out "$OUT/wrk.jsonl" "${extra[@]}" ||
+        die "$s: $w C=$c with wrk failed (see $LOGS/client-$s.log)"
+    done
+  done
+done
+
 # Upload cross-match: N positions near objects (and some anywhere), 2" radius.
 for s in "${SERVERS[@]}"; do
   if [[ $s == skyshard ]]; then tap=$SKY_TAP; tbl="$SKY_SCHEMA.Object"; else tap=$DACHS_TAP; tbl=lsst.object; fi

@@ -6,6 +6,7 @@ Reads the run's files in --out (written by bench_tap.sh and its clients):
   cells.tsv      bench_tap.sh: load averages before each cell, server RSS after it
   raw-S.csv      the peer's bench_tap.py --raw-out: workload,C,t,latency_ms,rows per query
   xmatch.jsonl   tap_xmatch.py; stream.jsonl: tap_stream.py (label "server;load=a b c")
+  wrk.jsonl      tap_wrk.py: the same cone and light-curve queries from wrk
 
 Checks (exit 1 on any failure):
   - every cell of both servers ran without errors;
@@ -199,6 +200,27 @@ def main():
             row += [fmt(a["rows_mean"], 2), "%s: %s" % (text, "met" if met else "MISSED"), load]
             lines.append("| " + " | ".join(row) + " |")
     lines.append("")
+    wrk = read_jsonl(os.path.join(args.out, "wrk.jsonl"))
+    if wrk:
+        lines.append("The same queries from wrk (C, keep-alive connections; tests/bench/tap_wrk.py):")
+        lines.append("")
+        lines.append("| server | workload | C | q/s | p50 ms | p90 ms | p99 ms | goal | load avg |")
+        lines.append("|---|---|---:|---:|---:|---:|---:|---|---|")
+        goals = {"cone": 3000, "lightcurve": 2000}
+        for r in wrk:
+            server, load = split_label(r["label"])
+            goal = "-"
+            if server == "skyshard":
+                if r["clients"] == 1:
+                    ok = r["p50_ms"] <= 1.0
+                    goal = "p50 <= 1 ms: %s" % ("met" if ok else "MISSED")
+                else:
+                    ok = r["qps"] >= goals[r["workload"]]
+                    goal = ">= %d q/s: %s" % (goals[r["workload"]], "met" if ok else "MISSED")
+            lines.append("| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %s | %s |" % (
+                server, r["workload"], r["clients"], r["qps"], r["p50_ms"], r["p90_ms"],
+                r["p99_ms"], goal, load))
+        lines.append("")
     if xm:
         lines.append("| upload cross-match | upload rows | p50 ms | min ms | pairs | load avg |")
         lines.append("|---|---:|---:|---:|---:|---|")
