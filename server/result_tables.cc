@@ -14,7 +14,10 @@ FieldInfo FieldFromColumn(const adql::plan::OutputColumn& column) {
   f.description = column.description;
   // The writer accepts an arraysize only for strings (and timestamps); the catalog's value
   // comes with a column read unchanged.
-  if (IsString(f.type.type)) f.arraysize = column.arraysize;
+  if (IsString(f.type.type)) {
+    f.arraysize = column.arraysize;
+    f.datatype = column.votable_datatype;
+  }
   return f;
 }
 
@@ -31,6 +34,7 @@ adql::UploadedTable UploadFromVOTable(const std::string& name, VOTableData table
     c.unit = f.unit;
     c.ucd = f.ucd;
     c.description = f.description;
+    c.votable_datatype = f.datatype;
     c.column_index = index++;
     upload.def.columns.push_back(std::move(c));
   }

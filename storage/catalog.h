@@ -29,6 +29,9 @@ struct ColumnDef {
   bool principal = false;    // TAP_SCHEMA.columns.principal
   bool indexed = false;      // TAP_SCHEMA.columns.indexed
   int32_t column_index = 0;  // TAP_SCHEMA.columns.column_index (order shown to users)
+  // VOTable datatype of a string column when it is not unicodeChar: "char" for the char columns
+  // of an uploaded VOTable (results give them back as they came); empty for stored tables.
+  std::string votable_datatype;
 };
 
 struct ForeignKeyDef {

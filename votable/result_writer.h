@@ -53,6 +53,10 @@ struct FieldInfo {
   std::string arraysize;
   // VOTable xtype; empty: "timestamp" for timestamp columns, none otherwise.
   std::string xtype;
+  // VOTable datatype of a char or varchar column: "char" (bytes) or empty for "unicodeChar"
+  // (what the writers use by default: any UTF-8 text fits). An uploaded table's char columns
+  // come back as char, as they went in.
+  std::string datatype;
 };
 
 // INFO elements (name, value) written before the table, e.g. {"QUERY", "SELECT ..."}.

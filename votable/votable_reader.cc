@@ -665,7 +665,10 @@ Result<VOTableData> ReadVOTable(std::string_view document, const VOTableReadOpti
       } else {
         col.info.type = {DataType::kVarChar, 0};
       }
-      if (col.info.type.type != DataType::kTimestamp) col.info.xtype = xtype;
+      if (col.info.type.type != DataType::kTimestamp) {
+        col.info.xtype = xtype;
+        if (col.prim == Prim::kChar) col.info.datatype = "char";
+      }
     } else if (col.is_array) {
       col.as_text = true;
       col.info.type = {DataType::kVarChar, 0};

@@ -46,6 +46,7 @@ struct OutputColumn {
   std::string utype;
   std::string description;
   std::string arraysize;  // as the catalog gives it for a column read unchanged, else empty
+  std::string votable_datatype;  // likewise (ColumnDef::votable_datatype)
 };
 
 // The ColumnBatch type for values of `type`: integers, booleans and timestamps as themselves,

@@ -774,6 +774,8 @@ class TapServiceTest(unittest.TestCase):
         self.assertEqual(len(codes), errors, out[-3000:])
         unexpected = sorted(set(codes) - self.KNOWN_TAPLINT_ERRORS)
         self.assertEqual(unexpected, [], out[-5000:])
+        # Warnings too are driven to zero (issue 6): any new one fails the test.
+        self.assertEqual(warnings, 0, "\n".join(re.findall(r"^W-.*$", out, re.M)))
         if os.environ.get("SKYSHARD_TAPLINT_STRICT") == "1":
             self.assertEqual(errors, 0, out[-5000:])
 

@@ -132,6 +132,45 @@ TEST(VOTableReaderTest, TypesNullsAndArrays) {
   EXPECT_TRUE(b.columns[5].IsNull(1));
 }
 
+// An uploaded char column comes back as char and a unicodeChar one as unicodeChar (taplint's
+// upload stage compares them), in every serialization, with the same values.
+TEST(VOTableReaderTest, CharAndUnicodeCharKeepTheirDatatype) {
+  const char* doc =
+      "<VOTABLE><RESOURCE><TABLE>"
+      "<FIELD name=\"c\" datatype=\"char\" arraysize=\"*\"/>"
+      "<FIELD name=\"u\" datatype=\"unicodeChar\" arraysize=\"*\"/>"
+      "<FIELD name=\"c1\" datatype=\"char\"/>"
+      "<DATA><TABLEDATA><TR><TD>abc</TD><TD>\xC3\xA9t\xC3\xA9</TD><TD>x</TD></TR>"
+      "</TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>";
+  Result<VOTableData> got = ReadVOTable(doc);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->fields[0].datatype, "char");
+  EXPECT_EQ(got->fields[1].datatype, "");
+  EXPECT_EQ(got->fields[2].datatype, "char");
+  for (ResultFormat format : {ResultFormat::kVOTableTableData, ResultFormat::kVOTableBinary,
+                              ResultFormat::kVOTableBinary2}) {
+    StringSink sink;
+    auto writer = MakeResultWriter(format, &sink);
+    ASSERT_TRUE(writer->Begin(got->fields, {}).ok());
+    for (const ColumnBatch& b : got->batches) ASSERT_TRUE(writer->WriteBatch(b).ok());
+    ASSERT_TRUE(writer->End(false).ok());
+    EXPECT_NE(sink.contents().find("<FIELD name=\"c\" datatype=\"char\" arraysize=\"*\""),
+              std::string::npos)
+        << sink.contents();
+    EXPECT_NE(sink.contents().find("<FIELD name=\"u\" datatype=\"unicodeChar\" arraysize=\"*\""),
+              std::string::npos)
+        << sink.contents();
+    EXPECT_NE(sink.contents().find("<FIELD name=\"c1\" datatype=\"char\""), std::string::npos);
+    Result<VOTableData> back = ReadVOTable(sink.contents());
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back->fields[0].datatype, "char");
+    EXPECT_EQ(back->fields[1].datatype, "");
+    EXPECT_EQ(back->batches[0].columns[0].strings[0], "abc");
+    EXPECT_EQ(back->batches[0].columns[1].strings[0], "\xC3\xA9t\xC3\xA9");
+    EXPECT_EQ(back->batches[0].columns[2].strings[0], "x");
+  }
+}
+
 TEST(VOTableReaderTest, RefusesHostileAndBrokenDocuments) {
   struct Case {
     const char* doc;

@@ -153,7 +153,7 @@ Catalog SampleCatalog() {
   source.parent_key = "objectId";
   source.row_count = 123456789012345ull;
   source.columns.push_back(
-      ColumnDef{"objectId", {DataType::kBigInt, 0}, "", "meta.id", "", "", true, true, 0});
+      ColumnDef{"objectId", {DataType::kBigInt, 0}, "", "meta.id", "", "", true, true, 0, ""});
   source.foreign_keys.push_back(
       ForeignKeyDef{"Obj_FS", "link", {"objectId"}, "Object", {"c_BIGINT"}});
 
@@ -169,7 +169,8 @@ Catalog SampleCatalog() {
                                     "1",
                                     false,
                                     false,
-                                    std::numeric_limits<int32_t>::min()});
+                                    std::numeric_limits<int32_t>::min(),
+                                    ""});
   visit.foreign_keys.push_back(ForeignKeyDef{"two", "", {"a", "b"}, "X", {"c", "d"}});
 
   c.tables = {object, source, visit};

@@ -71,8 +71,8 @@ TEST(ResultWriterTest, CallOrderIsChecked) {
 }
 
 TEST(ResultWriterTest, RejectsBadSchemas) {
-  FieldInfo d{"d", ColumnType{DataType::kDouble, 0}, "", "", "", "", "", ""};
-  FieldInfo s{"s", ColumnType{DataType::kVarChar, 0}, "", "", "", "", "", ""};
+  FieldInfo d{"d", ColumnType{DataType::kDouble, 0}, "", "", "", "", "", "", ""};
+  FieldInfo s{"s", ColumnType{DataType::kVarChar, 0}, "", "", "", "", "", "", ""};
   for (ResultFormat f : kAllFormats) {
     StringSink sink;
     FieldInfo array_double = d;
@@ -127,8 +127,8 @@ TEST(ResultWriterTest, RejectsBatchesThatDoNotMatch) {
 // row leaves no trace, and the document can still be ended with an error.
 TEST(ResultWriterTest, ValuesThatDoNotFitStopAtTheRow) {
   const std::vector<FieldInfo> fields = {
-      {"n", ColumnType{DataType::kSmallInt, 0}, "", "", "", "", "", ""},
-      {"s", ColumnType{DataType::kChar, 3}, "", "", "", "", "", ""}};
+      {"n", ColumnType{DataType::kSmallInt, 0}, "", "", "", "", "", "", ""},
+      {"s", ColumnType{DataType::kChar, 3}, "", "", "", "", "", "", ""}};
   struct Bad {
     int64_t n;
     const char* s;
@@ -272,7 +272,7 @@ TEST(Utf8Test, RepairsOnlyInvalidBytes) {
 // Bytes XML 1.0 cannot carry never reach a VOTable; all text is valid UTF-8.
 TEST(ResultWriterTest, XmlOutputHasNoForbiddenCharacters) {
   FieldInfo f{
-      "bad\x01name", ColumnType{DataType::kVarChar, 0}, "u\x02", "", "", "d\x1F\xFF", "", ""};
+      "bad\x01name", ColumnType{DataType::kVarChar, 0}, "u\x02", "", "", "d\x1F\xFF", "", "", ""};
   ColumnBatch b;
   b.Reset({f.type});
   b.columns[0].AppendString(std::string("v\x00\x0B\xEF\xBF\xBEw\xC3", 8));

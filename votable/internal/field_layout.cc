@@ -60,7 +60,7 @@ Result<std::vector<FieldLayout>> ResolveFields(const std::vector<FieldInfo>& fie
     }
     FieldLayout layout;
     layout.type = f.type.type;
-    layout.unicode = IsString(f.type.type);
+    layout.unicode = IsString(f.type.type) && f.datatype != "char";
     layout.datatype = layout.unicode ? "unicodeChar" : VOTableTypeName(f.type.type);
     layout.xtype = f.xtype;
     const bool stringy = IsString(f.type.type) || f.type.type == DataType::kTimestamp;

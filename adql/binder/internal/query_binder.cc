@@ -44,6 +44,7 @@ PlanPtr CastTo(PlanPtr input, const std::vector<ValueType>& types) {
       meta.type = types[i];
       meta.storage_type = plan::StorageTypeOf(types[i]);
       meta.arraysize.clear();
+      meta.votable_datatype.clear();
     }
     project->expressions.push_back(std::move(e));
     project->schema.push_back(std::move(meta));

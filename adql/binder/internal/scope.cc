@@ -76,6 +76,7 @@ plan::OutputColumn OutputColumnOf(const ColumnDef& def) {
   out.ucd = def.ucd;
   out.description = def.description;
   out.arraysize = def.arraysize;
+  out.votable_datatype = def.votable_datatype;
   return out;
 }
 
