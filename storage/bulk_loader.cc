@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/sst_file_writer.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,9 +23,11 @@
 #include "storage/felis.h"
 #include "storage/internal/external_sort.h"
 #include "storage/internal/keys.h"
+#include "storage/internal/page_packer.h"
 #include "storage/internal/rocksdb_options.h"
 #include "storage/internal/rocksdb_status.h"
 #include "storage/manifest.h"
+#include "storage/page_codec.h"
 #include "storage/row_codec.h"
 #include "storage/table_reader.h"
 
@@ -480,12 +483,23 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
     return "table " + def.name + ": duplicate primary key " + pk_name + " = " +
            std::to_string(keys::GetI64(key.data() + key.size() - 8));
   };
+  // Rows are stored in pages (docs/storage.md, "Pages"): each partition packs its sorted rows.
+  {
+    auto page_layout = std::make_shared<const PageLayout>(PageLayout::ForTable(def));
+    std::vector<ColumnType> types;
+    for (const auto& c : def.columns) types.push_back(c.type);
+    auto row_layout = ProjectedRowDecoder::MakeLayout(types, keys::KeyColumnOffsets(def));
+    mo.make_packer = [page_layout, row_layout]() -> std::unique_ptr<internal::RecordPacker> {
+      return std::make_unique<internal::PagePacker>(page_layout, row_layout);
+    };
+  }
   SKY_ASSIGN_OR_RETURN(MergeResult merged_rows, internal::MergeRuns(&rows, mo));
   uint64_t bytes = merged_rows.sst_bytes;
   for (auto& f : merged_rows.sst_files) sst_files->push_back(f);
 
   if (has_index || verify_keys_only) {
     MergeOptions io = mo;
+    io.make_packer = nullptr;  // index entries stay one a key
     io.verify_only = verify_keys_only;
     io.sst_dir = staging + "/sst/" + tag + ".index";
     io.bloom_filters = true;
@@ -632,30 +646,40 @@ Result<LoadReport> LoadRelease(const LoadOptions& options,
   for (auto& p : plans) catalog.tables.push_back(p->def);
   const std::string db_dir = staging + "/db";
   {
+    // The format and catalog keys go in an SST file of their own, ingested with the rest, so
+    // that the store is one level of non-overlapping files: a Put would leave them in a level-0
+    // file that every iterator (every point lookup, docs/storage.md "Reading") also seeks.
+    const std::string meta_sst = staging + "/sst/meta.sst";
+    std::error_code mkdir_ec;
+    fs::create_directories(staging + "/sst", mkdir_ec);
+    if (mkdir_ec)
+      return Status::IOError("cannot create " + staging + "/sst: " + mkdir_ec.message());
+    {
+      rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), internal::StoreOptions());
+      SKY_RETURN_IF_ERROR(FromRocks(writer.Open(meta_sst), "cannot create " + meta_sst));
+      // In key order: "\0catalog" < "\0format".
+      SKY_RETURN_IF_ERROR(
+          FromRocks(writer.Put(rocksdb::Slice(keys::kCatalogKey.data(), keys::kCatalogKey.size()),
+                               catalog.ToJson()),
+                    "cannot write " + meta_sst));
+      SKY_RETURN_IF_ERROR(
+          FromRocks(writer.Put(rocksdb::Slice(keys::kFormatKey.data(), keys::kFormatKey.size()),
+                               std::to_string(keys::kFormatVersion)),
+                    "cannot write " + meta_sst));
+      SKY_RETURN_IF_ERROR(FromRocks(writer.Finish(), "cannot finish " + meta_sst));
+    }
+    sst_files.insert(sst_files.begin(), meta_sst);
     rocksdb::Options ropts = internal::StoreOptions();
     ropts.create_if_missing = true;
     ropts.error_if_exists = true;
     rocksdb::DB* raw = nullptr;
     SKY_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(ropts, db_dir, &raw), "creating " + db_dir));
     std::unique_ptr<rocksdb::DB> db(raw);
-    if (!sst_files.empty()) {
-      rocksdb::IngestExternalFileOptions io;
-      io.move_files = true;
-      io.snapshot_consistency = false;
-      SKY_RETURN_IF_ERROR(
-          FromRocks(db->IngestExternalFile(sst_files, io), "ingesting into " + db_dir));
-    }
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
+    rocksdb::IngestExternalFileOptions io;
+    io.move_files = true;
+    io.snapshot_consistency = false;
     SKY_RETURN_IF_ERROR(
-        FromRocks(db->Put(wo, rocksdb::Slice(keys::kFormatKey.data(), keys::kFormatKey.size()),
-                          std::to_string(keys::kFormatVersion)),
-                  "writing " + db_dir));
-    SKY_RETURN_IF_ERROR(
-        FromRocks(db->Put(wo, rocksdb::Slice(keys::kCatalogKey.data(), keys::kCatalogKey.size()),
-                          catalog.ToJson()),
-                  "writing " + db_dir));
-    SKY_RETURN_IF_ERROR(FromRocks(db->Flush(rocksdb::FlushOptions()), "flushing " + db_dir));
+        FromRocks(db->IngestExternalFile(sst_files, io), "ingesting into " + db_dir));
     SKY_RETURN_IF_ERROR(FromRocks(db->Close(), "closing " + db_dir));
   }
   reporter.SetPhase("publish");

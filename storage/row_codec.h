@@ -1,6 +1,8 @@
-// Row codec: the compact binary encoding of one table row as stored in a RocksDB value.
+// Row codec: the compact binary encoding of one table row, as the loader's run records hold
+// it (docs/storage.md, "Run records"). A store keeps rows in pages instead (storage/page_codec.h);
+// the page packer decodes these records into a page's column arrays.
 //
-// Layout (docs/storage.md, "Row encoding"): a NULL bitmap of ceil(n/8) bytes (bit i of byte
+// Layout: a NULL bitmap of ceil(n/8) bytes (bit i of byte
 // i/8 set = column i is NULL), then, for each non-NULL column in table order, its value:
 // smallint 2 bytes, integer 4, bigint 8, real 4 (IEEE-754), double 8, boolean 1 (0/1),
 // timestamp 8 (microseconds since the Unix epoch), all little-endian; char/varchar as a
@@ -9,7 +11,7 @@
 // key) are not repeated in the value: a non-NULL one takes no space either, and the decoder
 // reads it from the key (`key_offsets`).
 //
-// ProjectedRowDecoder is the decoder for scans: built once per scan for one projection, it
+// ProjectedRowDecoder is the fast decoder: built once for one projection, it
 // decodes only the projected columns and skips the others without materialising them (a group
 // of 8 fixed-width columns costs one table lookup given its NULL-bitmap byte, a string its
 // length prefix). It still checks every row's length exactly, as RowDecoder does.

@@ -11,7 +11,7 @@
 #include "storage/internal/keys.h"
 #include "storage/internal/rocksdb_options.h"
 #include "storage/internal/rocksdb_status.h"
-#include "storage/row_codec.h"
+#include "storage/page_codec.h"
 
 namespace skyshard {
 
@@ -26,12 +26,6 @@ std::vector<ColumnType> ProjectedTypes(const TableDef& table, const std::vector<
   return types;
 }
 
-std::vector<ColumnType> AllTypes(const TableDef& table) {
-  std::vector<ColumnType> types;
-  for (const auto& c : table.columns) types.push_back(c.type);
-  return types;
-}
-
 Status CheckProjection(const TableDef& table, const std::vector<int>& projection) {
   for (int c : projection) {
     if (c < 0 || static_cast<size_t>(c) >= table.columns.size()) {
@@ -42,7 +36,36 @@ Status CheckProjection(const TableDef& table, const std::vector<int>& projection
   return Status::OK();
 }
 
-using DecoderLayout = std::shared_ptr<const ProjectedRowDecoder::Layout>;
+using PageLayoutPtr = std::shared_ptr<const PageLayout>;
+
+// Sizes the vectors of every column of `batch` that `rows` rows use to `rows` (values to be
+// written in place); with `grow_only`, a longer vector is left as it is.
+void ResizeColumns(ColumnBatch* batch, size_t rows, bool grow_only) {
+  auto fit = [&](auto* v) {
+    if (!grow_only || v->size() < rows) v->resize(rows);
+  };
+  for (ColumnVector& c : batch->columns) {
+    fit(&c.nulls);
+    if (IsIntegerLike(c.type.type)) {
+      fit(&c.ints);
+    } else if (IsFloating(c.type.type)) {
+      fit(&c.doubles);
+    } else {
+      fit(&c.strings);
+    }
+  }
+}
+
+// Readies `batch` for Next(): a batch that already has the projected types keeps its columns
+// at their size (they are cut to the rows written at the end), so that a caller reusing its
+// batch does not pay for zero-filling every column again each batch (about 15% of a full scan);
+// any other batch is Reset.
+void PrepareBatch(const std::vector<ColumnType>& types, ColumnBatch* batch) {
+  bool same = batch->columns.size() == types.size();
+  for (size_t j = 0; same && j < types.size(); ++j) same = batch->columns[j].type == types[j];
+  if (!same) batch->Reset(types);
+  batch->num_rows = 0;
+}
 
 // A scan reading at least this fraction of the index space (or all of it, ranges empty) is a
 // long sequential scan: a full-table query, or one of the executor's Gather partitions of one.
@@ -66,27 +89,33 @@ rocksdb::ReadOptions ScanReadOptions(const TableDef& table, bool long_scan) {
   return ro;
 }
 
-// Iterates the row keys of one table, restricted to a list of spatial index ranges; the key
-// bytes right after the table prefix are the (parent's) order-29 index.
-class RangeRowIterator final : public RowIterator {
+// Reads the pages of one table (docs/storage.md, "Pages") and returns the rows of each that
+// the read wants: those whose (parent's) spatial key lies in a list of ranges, those whose
+// leading key components equal a given prefix (a light curve, a point lookup), or all.
+// A page is keyed by its last row, so one Seek lands on the only page that can hold a wanted
+// key; the page stays parsed across Next() calls, so a batch may end mid-page.
+class PageRowIterator final : public RowIterator {
  public:
-  // Reads the keys in [lower, upper) that fall in `ranges` (all of them when empty).
-  RangeRowIterator(rocksdb::DB* db, const TableDef& table, DecoderLayout layout,
-                   const std::vector<int>& projection, std::vector<IndexRange> ranges,
-                   std::string lower, std::string upper, bool long_scan)
-      : decoder_(std::move(layout), projection),
+  enum class Mode { kAll, kRanges, kPrefix };
+
+  // kAll: every row. kRanges: rows whose first key component is in `ranges`. kPrefix: rows
+  // whose first prefix.size() key components equal `prefix` (ordered values); `must_find`
+  // makes finding none Corruption (a primary-key index entry naming a missing row).
+  PageRowIterator(rocksdb::DB* db, const TableDef& table, PageLayoutPtr layout,
+                  std::vector<int> projection, Mode mode, std::vector<IndexRange> ranges,
+                  std::vector<uint64_t> prefix, bool long_scan, bool must_find = false)
+      : layout_(std::move(layout)),
+        table_name_(table.name),
         types_(ProjectedTypes(table, projection)),
+        projection_(std::move(projection)),
+        mode_(mode),
         ranges_(std::move(ranges)),
-        lower_(std::move(lower)),
-        upper_(std::move(upper)),
-        prefix_(lower_.substr(0, keys::kPrefixSize)) {
-    if (!ranges_.empty() && ranges_.back().end != kRangeToEnd) {
-      // Stop the iterator itself at the end of the last range rather than at the end of the
-      // table: RocksDB then never reads a block past it.
-      std::string bound = prefix_;
-      keys::PutU64(&bound, ranges_.back().end);
-      if (bound < upper_) upper_ = std::move(bound);
-    }
+        prefix_(std::move(prefix)),
+        table_prefix_(keys::RowPrefix(table.id)),
+        upper_(keys::PrefixSuccessor(table_prefix_)),
+        must_find_(must_find) {
+    // A page holding rows inside a range may end past it: the bound is the table's end, and
+    // the iterator stops by itself once a page starts past what it reads.
     upper_slice_ = rocksdb::Slice(upper_);
     rocksdb::ReadOptions ro = ScanReadOptions(table, long_scan);
     ro.iterate_upper_bound = &upper_slice_;
@@ -94,99 +123,169 @@ class RangeRowIterator final : public RowIterator {
   }
 
   Result<size_t> Next(ColumnBatch* batch, size_t max_rows) override {
-    batch->Reset(types_);
-    if (!started_) {
-      started_ = true;
-      if (ranges_.empty()) {
-        it_->Seek(lower_);
-      } else {
-        SeekRange();
-      }
-    }
-    // Rows are decoded in place into columns sized ahead (and kept at capacity from batch to
-    // batch by the caller's reuse): no per-value push_back.
-    size_t sized = std::min(max_rows, kSizeStep);
-    ProjectedRowDecoder::Resize(batch, sized);
-    size_t n = 0;
-    while (n < max_rows && !exhausted_ && it_->Valid()) {
-      const rocksdb::Slice key = it_->key();
-      if (!ranges_.empty()) {
-        const uint64_t hpx = keys::GetU64(key.data() + keys::kPrefixSize);
-        if (hpx >= ranges_[range_].end && ranges_[range_].end != kRangeToEnd) {
-          ++range_;
-          if (range_ == ranges_.size()) {
-            exhausted_ = true;  // the iterator may still be valid: past the last range
-            break;
-          }
-          if (hpx < ranges_[range_].begin) SeekRange();
-          continue;
-        }
-      }
-      if (n == sized) {
-        sized = std::min(max_rows, sized * 2);
-        ProjectedRowDecoder::Resize(batch, sized);
-      }
-      const rocksdb::Slice v = it_->value();
-      SKY_RETURN_IF_ERROR(decoder_.DecodeRow(std::string_view(v.data(), v.size()),
-                                             std::string_view(key.data(), key.size()), n, batch));
-      ++n;
-      it_->Next();
-    }
-    ProjectedRowDecoder::Resize(batch, n);
-    if (!it_->status().ok()) return FromRocks(it_->status(), "reading table rows");
-    batch->num_rows = n;
+    PrepareBatch(types_, batch);
+    Result<size_t> n = Fill(batch, max_rows);
+    ResizeColumns(batch, n.ok() ? *n : 0, /*grow_only=*/false);
+    if (n.ok()) batch->num_rows = *n;
     return n;
   }
 
  private:
-  // Batches are sized from this many rows up, doubling, so that a short range read (a cone,
-  // a light curve) does not pay for the large batch it asks for.
-  static constexpr size_t kSizeStep = 256;
-
-  void SeekRange() {
-    std::string k = prefix_;
-    keys::PutU64(&k, ranges_[range_].begin);
-    it_->Seek(k);
+  Result<size_t> Fill(ColumnBatch* batch, size_t max_rows) {
+    if (!started_) {
+      started_ = true;
+      if (mode_ == Mode::kRanges && ranges_.empty()) exhausted_ = true;
+      if (!exhausted_) Seek();
+    }
+    size_t n = 0;
+    while (n < max_rows && !exhausted_) {
+      if (!page_valid_) {
+        if (!it_->Valid()) {
+          SKY_RETURN_IF_ERROR(IteratorStatus());
+          if (must_find_ && !found_) {
+            return Status::Corruption("primary-key index of " + table_name_ +
+                                      " names a missing row");
+          }
+          exhausted_ = true;
+          break;
+        }
+        SKY_RETURN_IF_ERROR(LoadPage());
+      }
+      const size_t rows = page_.rows();
+      size_t end = rows;
+      if (mode_ == Mode::kRanges) {
+        const IndexRange& r = ranges_[range_];
+        pos_ = page_.LowerBound(&r.begin, 1, pos_);
+        if (r.end != kRangeToEnd) end = page_.LowerBound(&r.end, 1, pos_);
+        if (pos_ == end && end < rows) {
+          // The page goes on past this range: on to the next range, in this page if it
+          // reaches that far, else by a Seek.
+          if (++range_ == ranges_.size()) {
+            exhausted_ = true;
+            break;
+          }
+          if (page_.KeyOrder(0, rows - 1) < ranges_[range_].begin) Seek();
+          continue;
+        }
+      } else if (mode_ == Mode::kPrefix) {
+        pos_ = page_.LowerBound(prefix_.data(), prefix_.size(), pos_);
+        end = page_.UpperBound(prefix_.data(), prefix_.size(), pos_);
+        if (pos_ == end && end < rows) {
+          if (must_find_ && !found_) {
+            return Status::Corruption("primary-key index of " + table_name_ +
+                                      " names a missing row");
+          }
+          exhausted_ = true;
+          break;
+        }
+      }
+      const size_t take = std::min(end - pos_, max_rows - n);
+      if (take > 0) {
+        ResizeColumns(batch, n + take, /*grow_only=*/true);
+        if (take <= kFewRows) {
+          // A short slice (a point lookup, a light curve) touches one cache line a column:
+          // fetch them all at once rather than one miss after the other.
+          for (int c : projection_) page_.Prefetch(static_cast<size_t>(c), pos_);
+        }
+        for (size_t j = 0; j < projection_.size(); ++j) {
+          Status s = page_.DecodeColumn(static_cast<size_t>(projection_[j]), pos_, pos_ + take,
+                                        &batch->columns[j], n);
+          if (!s.ok()) return s.WithContext("table " + table_name_ + ", " + PageName());
+        }
+        n += take;
+        pos_ += take;
+        found_ = true;
+      }
+      if (mode_ == Mode::kPrefix && found_ && prefix_.size() == layout_->key_components) {
+        exhausted_ = true;  // a whole key names at most one row: no need to look further
+      } else if (pos_ == rows) {
+        it_->Next();
+        page_valid_ = false;
+        pos_ = 0;
+      } else if (mode_ == Mode::kPrefix && pos_ == end) {
+        exhausted_ = true;  // the rest of the page is past the prefix
+      }
+    }
+    return n;
   }
 
-  ProjectedRowDecoder decoder_;
+  // Slices of at most this many rows prefetch their columns (Fill).
+  static constexpr size_t kFewRows = 8;
+
+  void Seek() {
+    std::string k = table_prefix_;
+    if (mode_ == Mode::kRanges) {
+      keys::PutU64(&k, ranges_[range_].begin);
+    } else if (mode_ == Mode::kPrefix) {
+      for (uint64_t v : prefix_) keys::PutU64(&k, v);
+    }
+    it_->Seek(k);
+    page_valid_ = false;
+    pos_ = 0;
+  }
+
+  Status IteratorStatus() const {
+    if (it_->status().ok()) return Status::OK();
+    return FromRocks(it_->status(), "reading table " + table_name_);
+  }
+
+  // Parses the page under the iterator and checks that it belongs where its key puts it.
+  Status LoadPage() {
+    const rocksdb::Slice key = it_->key();
+    const rocksdb::Slice value = it_->value();
+    page_key_.assign(key.data(), key.size());
+    const size_t k = layout_->key_components;
+    if (key.size() != keys::kPrefixSize + 8 * k) {
+      return Status::Corruption("table " + table_name_ + ", " + PageName() + ": key of " +
+                                std::to_string(key.size()) + " bytes, " +
+                                std::to_string(keys::kPrefixSize + 8 * k) + " expected");
+    }
+    Status s = page_.Parse(layout_.get(), std::string_view(value.data(), value.size()));
+    if (!s.ok()) return s.WithContext("table " + table_name_ + ", " + PageName());
+    const size_t last = page_.rows() - 1;
+    for (size_t c = 0; c < k; ++c) {
+      if (page_.KeyOrder(c, last) != keys::GetU64(key.data() + keys::kPrefixSize + 8 * c)) {
+        return Status::Corruption("table " + table_name_ + ", " + PageName() +
+                                  ": the page's last row has another key");
+      }
+    }
+    page_valid_ = true;
+    pos_ = 0;
+    return Status::OK();
+  }
+
+  // "page at key (hpx, pk)" for error messages, from the RocksDB key of the page.
+  std::string PageName() const {
+    std::string out = "page at key (";
+    for (size_t at = keys::kPrefixSize; at + 8 <= page_key_.size(); at += 8) {
+      const size_t c = (at - keys::kPrefixSize) / 8;
+      if (at > keys::kPrefixSize) out += ", ";
+      const bool is_signed = c < layout_->key_signed.size() && layout_->key_signed[c];
+      out += is_signed ? std::to_string(keys::GetI64(page_key_.data() + at))
+                       : std::to_string(keys::GetU64(page_key_.data() + at));
+    }
+    return out + ")";
+  }
+
+  PageLayoutPtr layout_;
+  std::string table_name_;
   std::vector<ColumnType> types_;
+  std::vector<int> projection_;
+  Mode mode_;
   std::vector<IndexRange> ranges_;
   size_t range_ = 0;
-  std::string lower_, upper_, prefix_;
+  std::vector<uint64_t> prefix_;
+  std::string table_prefix_, upper_;
   rocksdb::Slice upper_slice_;
   std::unique_ptr<rocksdb::Iterator> it_;
+  PageView page_;
+  std::string page_key_;
+  bool page_valid_ = false;
+  size_t pos_ = 0;
   bool started_ = false;
   bool exhausted_ = false;
-};
-
-// Zero or one row fetched by a point Get.
-class SingleRowIterator final : public RowIterator {
- public:
-  SingleRowIterator(const TableDef& table, DecoderLayout layout, const std::vector<int>& projection,
-                    std::string key, std::string value, bool found)
-      : decoder_(std::move(layout), projection),
-        types_(ProjectedTypes(table, projection)),
-        key_(std::move(key)),
-        value_(std::move(value)),
-        pending_(found) {}
-
-  Result<size_t> Next(ColumnBatch* batch, size_t /*max_rows*/) override {
-    batch->Reset(types_);
-    if (!pending_) return size_t{0};
-    pending_ = false;
-    ProjectedRowDecoder::Resize(batch, 1);
-    SKY_RETURN_IF_ERROR(decoder_.DecodeRow(value_, key_, 0, batch));
-    batch->num_rows = 1;
-    return size_t{1};
-  }
-
- private:
-  ProjectedRowDecoder decoder_;
-  std::vector<ColumnType> types_;
-  std::string key_;
-  std::string value_;
-  bool pending_;
+  bool must_find_ = false;
+  bool found_ = false;
 };
 
 class RocksStore final : public Store {
@@ -211,13 +310,13 @@ class RocksStore final : public Store {
     if (table.kind == TableKind::kPlain && !ranges.empty()) {
       return Status::InvalidArgument("table " + table.name + " has no position to search by");
     }
-    std::string lower = keys::RowPrefix(table.id);
-    std::string upper = keys::PrefixSuccessor(lower);
     uint64_t span = 0;
     for (const IndexRange& r : ranges) span += r.end - r.begin;
     const bool long_scan = ranges.empty() || span >= kLongScanSpan;
-    return std::unique_ptr<RowIterator>(new RangeRowIterator(
-        db_.get(), table, LayoutOf(table), projection, std::move(ranges), lower, upper, long_scan));
+    const auto mode = ranges.empty() ? PageRowIterator::Mode::kAll : PageRowIterator::Mode::kRanges;
+    return std::unique_ptr<RowIterator>(new PageRowIterator(db_.get(), table, LayoutOf(table),
+                                                            std::move(projection), mode,
+                                                            std::move(ranges), {}, long_scan));
   }
 
   Result<std::unique_ptr<RowIterator>> LookupPrimaryKey(const TableDef& table,
@@ -235,30 +334,29 @@ class RocksStore final : public Store {
                                  "--child-index to build one); select its rows by " +
                                  table.parent_key + " instead");
     }
-    std::string key = keys::RowPrefix(table.id);
+    // The row's whole key, as ordered key components: one Seek finds its page.
+    std::vector<uint64_t> key;
     if (table.kind != TableKind::kPlain) {
       std::string suffix;
       auto s = db_->Get(rocksdb::ReadOptions(), keys::IndexKey(table.id, pk), &suffix);
       if (s.IsNotFound()) {
-        return std::unique_ptr<RowIterator>(
-            new SingleRowIterator(table, LayoutOf(table), projection, "", "", false));
+        return std::unique_ptr<RowIterator>(new PageRowIterator(
+            db_.get(), table, LayoutOf(table), std::move(projection),
+            PageRowIterator::Mode::kRanges, {}, {}, false));  // no ranges: no row
       }
       SKY_RETURN_IF_ERROR(FromRocks(s, "primary-key index of " + table.name));
-      key += suffix;
-    }
-    keys::PutI64(&key, pk);
-    std::string value;
-    auto s = db_->Get(rocksdb::ReadOptions(), key, &value);
-    if (s.IsNotFound()) {
-      if (table.kind != TableKind::kPlain) {
-        return Status::Corruption("primary-key index of " + table.name + " names a missing row");
+      const size_t want = table.kind == TableKind::kSpatial ? 8 : 16;
+      if (suffix.size() != want) {
+        return Status::Corruption("primary-key index of " + table.name + ": entry for " +
+                                  std::to_string(pk) + " has " + std::to_string(suffix.size()) +
+                                  " bytes, " + std::to_string(want) + " expected");
       }
-      return std::unique_ptr<RowIterator>(
-          new SingleRowIterator(table, LayoutOf(table), projection, "", "", false));
+      for (size_t at = 0; at < suffix.size(); at += 8) key.push_back(keys::GetU64(&suffix[at]));
     }
-    SKY_RETURN_IF_ERROR(FromRocks(s, "row of " + table.name));
-    return std::unique_ptr<RowIterator>(new SingleRowIterator(
-        table, LayoutOf(table), projection, std::move(key), std::move(value), true));
+    key.push_back(static_cast<uint64_t>(pk) ^ (uint64_t{1} << 63));
+    return std::unique_ptr<RowIterator>(new PageRowIterator(
+        db_.get(), table, LayoutOf(table), std::move(projection), PageRowIterator::Mode::kPrefix,
+        {}, std::move(key), false, /*must_find=*/table.kind != TableKind::kPlain));
   }
 
   Result<std::unique_ptr<RowIterator>> ScanChildren(const TableDef& child,
@@ -272,30 +370,35 @@ class RocksStore final : public Store {
     if (parent == nullptr) return Status::Corruption("parent table " + child.parent_table);
     std::string hpx;
     auto s = db_->Get(rocksdb::ReadOptions(), keys::IndexKey(parent->id, parent_pk), &hpx);
-    std::string lower = keys::RowPrefix(child.id);
+    std::vector<uint64_t> prefix;
     if (s.IsNotFound()) {
       // No such parent: the orphans loaded under this parent key with --allow-orphans, if any
       // (for parent_pk 0 also those whose parent key is NULL: the caller's filter drops them).
-      keys::PutU64(&lower, keys::kOrphanHpx);
+      prefix.push_back(keys::kOrphanHpx);
     } else {
       SKY_RETURN_IF_ERROR(FromRocks(s, "primary-key index of " + parent->name));
-      lower += hpx;
+      if (hpx.size() != 8) {
+        return Status::Corruption("primary-key index of " + parent->name + ": entry for " +
+                                  std::to_string(parent_pk) + " has " + std::to_string(hpx.size()) +
+                                  " bytes, 8 expected");
+      }
+      prefix.push_back(keys::GetU64(hpx.data()));
     }
-    keys::PutI64(&lower, parent_pk);
-    std::string upper = keys::PrefixSuccessor(lower);
-    return std::unique_ptr<RowIterator>(new RangeRowIterator(db_.get(), child, LayoutOf(child),
-                                                             projection, {}, lower, upper, false));
+    prefix.push_back(static_cast<uint64_t>(parent_pk) ^ (uint64_t{1} << 63));
+    return std::unique_ptr<RowIterator>(
+        new PageRowIterator(db_.get(), child, LayoutOf(child), std::move(projection),
+                            PageRowIterator::Mode::kPrefix, {}, std::move(prefix), false));
   }
 
  private:
-  static DecoderLayout MakeLayout(const TableDef& table) {
-    return ProjectedRowDecoder::MakeLayout(AllTypes(table), keys::KeyColumnOffsets(table));
+  static PageLayoutPtr MakeLayout(const TableDef& table) {
+    return std::make_shared<const PageLayout>(PageLayout::ForTable(table));
   }
 
   // The decoding layout of `table`, built once at open for the catalog's tables (a short
   // read would otherwise spend as long building it as reading); a caller's TableDef that
   // differs from the catalog's gets one of its own.
-  DecoderLayout LayoutOf(const TableDef& table) const {
+  PageLayoutPtr LayoutOf(const TableDef& table) const {
     for (size_t i = 0; i < catalog_.tables.size(); ++i) {
       const TableDef& t = catalog_.tables[i];
       if (t.id != table.id) continue;
@@ -312,7 +415,7 @@ class RocksStore final : public Store {
 
   std::unique_ptr<rocksdb::DB> db_;
   Catalog catalog_;
-  std::vector<DecoderLayout> layouts_;  // per catalog table; immutable after construction
+  std::vector<PageLayoutPtr> layouts_;  // per catalog table; immutable after construction
   std::shared_ptr<rocksdb::Statistics> statistics_;  // tickers only (block_cache_stats)
 };
 
@@ -338,7 +441,9 @@ Result<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& directory)
   SKY_RETURN_IF_ERROR(FromRocks(s, "reading " + directory));
   if (format != std::to_string(keys::kFormatVersion)) {
     return Status::Unsupported(directory + ": store format " + format + ", this build reads " +
-                               std::to_string(keys::kFormatVersion));
+                               std::to_string(keys::kFormatVersion) +
+                               " only; reload the release from its files (skyshard load --data "
+                               "DIR MANIFEST.yaml --replace)");
   }
   std::string json;
   s = db->Get(rocksdb::ReadOptions(),

@@ -306,6 +306,18 @@ Status MergePartition(const std::vector<RunFile>& runs, const Partition& part, i
                                 /*invalidate_page_cache=*/false, rocksdb::Env::IO_TOTAL,
                                 /*skip_filters=*/!options.bloom_filters);
   bool opened = false;
+  auto put = [&](std::string_view key, std::string_view value) -> Status {
+    if (!opened) {
+      SKY_RETURN_IF_ERROR(FromRocks(writer.Open(*sst_path), "cannot create " + *sst_path));
+      opened = true;
+    }
+    return FromRocks(writer.Put(rocksdb::Slice(key.data(), key.size()),
+                                rocksdb::Slice(value.data(), value.size())),
+                     "cannot write " + *sst_path);
+  };
+  const RecordPacker::Emit emit = put;
+  std::unique_ptr<RecordPacker> packer;
+  if (options.make_packer && !options.verify_only) packer = options.make_packer();
   std::string prev;
   uint64_t n = 0;
   while (!heap.empty()) {
@@ -316,15 +328,10 @@ Status MergePartition(const std::vector<RunFile>& runs, const Partition& part, i
       return Status::InvalidArgument(options.describe_duplicate ? options.describe_duplicate(k)
                                                                 : "duplicate key");
     }
-    if (!options.verify_only) {
-      if (!opened) {
-        SKY_RETURN_IF_ERROR(FromRocks(writer.Open(*sst_path), "cannot create " + *sst_path));
-        opened = true;
-      }
-      SKY_RETURN_IF_ERROR(
-          FromRocks(writer.Put(rocksdb::Slice(k.data(), k.size()),
-                               rocksdb::Slice(c->value().data(), c->value().size())),
-                    "cannot write " + *sst_path));
+    if (packer != nullptr) {
+      SKY_RETURN_IF_ERROR(packer->Add(k, c->value(), emit));
+    } else if (!options.verify_only) {
+      SKY_RETURN_IF_ERROR(put(k, c->value()));
     }
     if (options.on_record) SKY_RETURN_IF_ERROR(options.on_record(index, k, c->value()));
     prev.assign(k.data(), k.size());
@@ -332,6 +339,7 @@ Status MergePartition(const std::vector<RunFile>& runs, const Partition& part, i
     SKY_RETURN_IF_ERROR(c->Advance());
     if (c->valid() && (part.hi.empty() || c->key() < part.hi)) heap.push(c);
   }
+  if (packer != nullptr) SKY_RETURN_IF_ERROR(packer->Finish(emit));
   *records = n;
   if (!opened) {
     sst_path->clear();  // nothing in this partition

@@ -115,6 +115,20 @@ class RunBuilder {
   std::vector<Entry> entries_;
 };
 
+// Turns the records of one partition, in key order, into the records written to its SST file
+// (the loader packs rows into pages, storage/internal/page_packer.h). One packer per partition,
+// used by one thread.
+class RecordPacker {
+ public:
+  using Emit = std::function<Status(std::string_view key, std::string_view value)>;
+  virtual ~RecordPacker() = default;
+  // Takes the next record (keys strictly increasing); may write records through `emit`, in
+  // increasing key order, every one of them <= `key`. The views are valid during the call only.
+  virtual Status Add(std::string_view key, std::string_view value, const Emit& emit) = 0;
+  // Writes whatever is still held through `emit`.
+  virtual Status Finish(const Emit& emit) = 0;
+};
+
 struct MergeOptions {
   std::string sst_dir;  // where the SST files go
   int threads = 2;
@@ -129,6 +143,9 @@ struct MergeOptions {
   // Called for every record in key order within a partition (partition p's calls are made on
   // one thread, partitions in parallel). May be empty.
   std::function<Status(int partition, std::string_view key, std::string_view value)> on_record;
+  // When set, every partition's records go through a packer of its own and the SST file gets
+  // what the packers write (MergeResult::records still counts the records merged).
+  std::function<std::unique_ptr<RecordPacker>()> make_packer;
   // Describes a duplicate key for the error message.
   std::function<std::string(std::string_view key)> describe_duplicate;
 };

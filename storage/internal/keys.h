@@ -6,6 +6,8 @@
 //   rows   0x01 table_id:u32 hpx:u64 pk:i64                 spatial table row
 //          0x01 table_id:u32 parent_hpx:u64 parent_pk:i64 pk:i64   child table row
 //          0x01 table_id:u32 pk:i64                         plain table row
+//          (format 3: the row space holds pages, each under the row key of its last row;
+//          storage/page_codec.h)
 //   index  0x02 table_id:u32 pk:i64                         -> spatial: hpx:u64
 //                                                              child: parent_hpx:u64 parent_pk:i64
 //
@@ -37,7 +39,7 @@ constexpr std::string_view kFormatKey = std::string_view(
     "\x00"
     "format",
     7);
-constexpr int kFormatVersion = 2;
+constexpr int kFormatVersion = 3;
 
 // The spatial key of a child row whose parent is missing (loaded only with --allow-orphans):
 // past every valid order-29 index, so no cone ever reaches such rows.
