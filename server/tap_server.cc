@@ -178,7 +178,7 @@ Status RunServer(const ServerOptions& options, const std::function<void(uint16_t
   portal.public_url = options.public_url;
   portal.docs_url = options.docs_url;
   server::GaugeSources gauges;
-  gauges.fill = [&service, &shared_store](server::MetricsGauges* g) {
+  gauges.fill = [&service, &shared_store, &engine](server::MetricsGauges* g) {
     g->running_queries = service.running_queries();
     g->queued_queries = service.queued_queries();
     for (const auto& [phase, n] : service.jobs().CountByPhase()) {
@@ -187,6 +187,10 @@ Status RunServer(const ServerOptions& options, const std::function<void(uint16_t
     const Store::CacheStats cache = shared_store->block_cache_stats();
     g->block_cache_hits = cache.hits;
     g->block_cache_misses = cache.misses;
+    const adql::ParseCache::Stats parses = engine->parse_cache_stats();
+    g->parse_cache_hits = parses.hits;
+    g->parse_cache_misses = parses.misses;
+    g->parse_cache_uncacheable = parses.uncacheable;
   };
   for (const ReleaseInfo& r : releases) gauges.release_dirs.emplace_back(r.name, r.directory);
   server::FrontHandler front(&service, backend, &metrics, access_log.get(), std::move(portal),

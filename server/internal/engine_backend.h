@@ -25,9 +25,12 @@ class EngineBackend final : public QueryBackend {
              adql::SyntaxErrorInfo* error) const override {
     return engine_->Run(request, sink, stats, error);
   }
+  // How queries were parsed (adql/parse_cache.h): for the metrics.
+  adql::ParseCache::Stats parse_cache_stats() const { return engine_->parse_cache_stats(); }
 
  private:
   explicit EngineBackend(std::unique_ptr<adql::QueryEngine> engine) : engine_(std::move(engine)) {}
+
   std::unique_ptr<adql::QueryEngine> engine_;
 };
 

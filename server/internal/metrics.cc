@@ -195,6 +195,15 @@ std::string Metrics::Render(const MetricsGauges& g) const {
   Header(&out, "skyshard_block_cache_misses_total", "counter",
          "RocksDB block reads that missed the block cache (read from disk).");
   Sample(&out, "skyshard_block_cache_misses_total", "", static_cast<double>(g.block_cache_misses));
+  Header(&out, "skyshard_parse_cache_queries_total", "counter",
+         "Queries by how they were parsed: from the template of an earlier query of the same "
+         "shape (hit), parsed and kept (miss), or parsed because their shape cannot be cached");
+  Sample(&out, "skyshard_parse_cache_queries_total", "outcome=\"hit\"",
+         static_cast<double>(g.parse_cache_hits));
+  Sample(&out, "skyshard_parse_cache_queries_total", "outcome=\"miss\"",
+         static_cast<double>(g.parse_cache_misses));
+  Sample(&out, "skyshard_parse_cache_queries_total", "outcome=\"uncacheable\"",
+         static_cast<double>(g.parse_cache_uncacheable));
   Header(&out, "skyshard_block_cache_hit_ratio", "gauge",
          "hits / (hits + misses) since start; 0 before the first block read.");
   const uint64_t lookups = g.block_cache_hits + g.block_cache_misses;

@@ -72,6 +72,9 @@ struct MetricsGauges {
   std::vector<std::pair<std::string, int64_t>> jobs_by_phase;  // ("EXECUTING", 1), ...
   uint64_t block_cache_hits = 0;
   uint64_t block_cache_misses = 0;
+  uint64_t parse_cache_hits = 0;         // queries served from a parsed template
+  uint64_t parse_cache_misses = 0;       // queries parsed (first of their shape, or all busy)
+  uint64_t parse_cache_uncacheable = 0;  // queries whose shape cannot be cached
   std::vector<std::pair<std::string, uint64_t>> store_bytes;  // (release name, bytes on disk)
 };
 
