@@ -17,8 +17,9 @@
 // its disc of radius r touches (DiscPixels, Healpix's inclusive disc query: exact at the poles
 // and across RA 0/360), and each probe row looks up the one pixel it lies in.
 //
-// Either way, candidates that are clearly farther than r (a Dec band and a haversine test with
-// a small margin) are dropped here; the join condition, still whole, decides on the rest
+// Either way, candidates that are clearly farther than r (a Dec band, then the squared chord
+// between unit vectors against that of r, with a small margin: no trigonometry per candidate)
+// are dropped here; the join condition, still whole, decides on the rest
 // (JoinOperator), so the result is the nested loop's to the last bit.
 //
 // Rows whose position is NULL match nothing (every bounding form is NULL then). A position that
@@ -45,8 +46,11 @@
 //
 // Partitioned (catalog x catalog, SpatialJoinKeys::partition_order >= 0): the join runs once per
 // partition of the left scan under a Gather (adql/exec/gather.cc), and its right scan reads only
-// the partition's pixels at the partition order and their neighbours: memory is bounded by a
-// partition and its margin, and the partitions run on the worker threads.
+// the partition's pixels at the partition order and their neighbours (PartitionNeighbourhood):
+// memory is bounded by a partition and its margin, and the partitions run on the worker
+// threads. A self-join (both inputs the same scan, filters and columns) reads the table once
+// per partition: its probe rows are the build rows whose index lies in the partition
+// (SelfProbe).
 
 #include <algorithm>
 #include <array>
@@ -57,8 +61,10 @@
 #include <numbers>
 
 #include "adql/binder/query_catalog.h"
+#include "adql/exec/internal/column_util.h"
 #include "adql/exec/internal/expression_nodes.h"
 #include "adql/exec/internal/join.h"
+#include "adql/exec/internal/spatial_neighbourhood.h"
 #include "adql/planner/logical_plan.h"
 #include "indexing/disc_pixels.h"
 #include "indexing/index_ranges.h"
@@ -111,6 +117,43 @@ struct ProbeRestriction {
   double probe_rows = 0;  // the probe table's rows (catalog statistics)
 };
 
+// A self-join's partition (the same scan, filters and columns on both sides): the probe rows
+// are the build rows whose order-29 index lies in the partition's ranges, so the table is read
+// once per partition (its margin ring included), not twice. The join fills `rows` when its
+// build side is done; SelfProbeOperator hands them out.
+struct SelfProbe {
+  std::vector<IndexRange> ranges;      // the partition's
+  const ColumnBatch* build = nullptr;  // the join's build rows (RowStore), set by FinishBuild
+  std::vector<uint32_t> rows;          // build rows in the partition, in index order
+};
+
+// The left input of a self-join's partition: the build rows in the partition, batch by batch.
+// REQUIRES: read only after the join's build side is done (JoinOperator reads its right input
+// first).
+class SelfProbeOperator final : public Operator {
+ public:
+  SelfProbeOperator(std::shared_ptr<const SelfProbe> probe, size_t batch_rows)
+      : probe_(std::move(probe)), batch_rows_(std::max<size_t>(1, batch_rows)) {}
+  Result<bool> Next(ColumnBatch* out) override {
+    if (probe_->build == nullptr) return Status::Internal("self-join probe read before its build");
+    if (next_ >= probe_->rows.size()) return false;
+    const size_t n = std::min(batch_rows_, probe_->rows.size() - next_);
+    const ColumnBatch& build = *probe_->build;
+    out->Reset(TypesOf(build));
+    for (size_t c = 0; c < build.columns.size(); ++c) {
+      AppendRows(build.columns[c], probe_->rows.data() + next_, n, &out->columns[c]);
+    }
+    out->num_rows = n;
+    next_ += n;
+    return true;
+  }
+
+ private:
+  std::shared_ptr<const SelfProbe> probe_;
+  size_t batch_rows_;
+  size_t next_ = 0;
+};
+
 // Pixel -> bucket, open addressing (linear probing, load at most one half): one or two memory
 // reads a lookup, hit or miss, where a binary search over millions of pixels takes twenty.
 class PixelDirectory {
@@ -158,10 +201,12 @@ class PixelDirectory {
 class SpatialJoinOperator final : public JoinOperator {
  public:
   SpatialJoinOperator(const plan::Join& node, OperatorPtr left, OperatorPtr right, ExecContext* ctx,
-                      std::shared_ptr<ProbeRestriction> restriction)
+                      std::shared_ptr<ProbeRestriction> restriction,
+                      std::shared_ptr<SelfProbe> self = nullptr)
       : JoinOperator(node, std::move(left), std::move(right), ctx),
         keys_(*node.spatial),
-        restriction_(std::move(restriction)) {}
+        restriction_(std::move(restriction)),
+        self_(std::move(self)) {}
 
   Status InitKeys() {
     SKY_RETURN_IF_ERROR(Init());
@@ -181,8 +226,10 @@ class SpatialJoinOperator final : public JoinOperator {
     // (relative 1e-9, plus 1e-9 degrees), far below any radius worth a join.
     const double padded = r * (1 + 1e-9) + 1e-9;
     prefilter_ = padded < 179.0;
+    // Unit vectors a chord of 2 sin(d / 2) apart are d apart: the padded radius as a squared
+    // chord, compared without a trigonometric call per candidate.
     const double s = std::sin(0.5 * padded * kDegToRad);
-    hav_limit_ = s * s;
+    chord2_limit_ = 4 * s * s;
     // |Dec1 - Dec2| never exceeds the separation.
     dec_pad_ = prefilter_ ? padded * kDegToRad : std::numeric_limits<double>::infinity();
     return Status::OK();
@@ -226,6 +273,7 @@ class SpatialJoinOperator final : public JoinOperator {
       std::sort(entries_.begin(), entries_.end(), by_key);
     }
     if (restriction_ != nullptr) SKY_RETURN_IF_ERROR(DecideRestriction());
+    if (self_ != nullptr) SKY_RETURN_IF_ERROR(SelectSelfProbeRows());
     int shift = 0;  // entries_ hold pixels at order_ in the disc form
     if (neighbours_) {
       // Restricted, the probe rows come from all over the sky in small groups: the finest order
@@ -235,10 +283,11 @@ class SpatialJoinOperator final : public JoinOperator {
     }
     // Buckets: runs of equal pixels, each sorted by Dec.
     const size_t n = entries_.size();
-    SKY_RETURN_IF_ERROR(right_store().AccountExtra(n * (3 * sizeof(double) + sizeof(uint32_t))));
-    b_ra_.reserve(n);
+    SKY_RETURN_IF_ERROR(right_store().AccountExtra(n * (4 * sizeof(double) + sizeof(uint32_t))));
+    b_x_.reserve(n);
+    b_y_.reserve(n);
+    b_z_.reserve(n);
     b_dec_.reserve(n);
-    b_cos_.reserve(n);
     b_row_.reserve(n);
     for (size_t i = 0; i < n;) {
       const uint64_t pixel = entries_[i].key >> shift;
@@ -256,10 +305,11 @@ class SpatialJoinOperator final : public JoinOperator {
       bucket_begin_.push_back(static_cast<uint32_t>(i));
       for (size_t e = i; e < j; ++e) {
         const uint32_t row = entries_[e].row;
-        const double dec = build_dec_[row] * kDegToRad;
-        b_ra_.push_back(build_ra_[row] * kDegToRad);
-        b_dec_.push_back(dec);
-        b_cos_.push_back(std::cos(dec));
+        const UnitVector v = ToUnitVector(build_ra_[row], build_dec_[row]);
+        b_x_.push_back(v.x);
+        b_y_.push_back(v.y);
+        b_z_.push_back(v.z);
+        b_dec_.push_back(build_dec_[row] * kDegToRad);
         b_row_.push_back(row);
       }
       i = j;
@@ -296,19 +346,7 @@ class SpatialJoinOperator final : public JoinOperator {
       const auto l = static_cast<uint32_t>(position_);
       while (phase_ != Phase::kDone) {
         if (phase_ == Phase::kBuckets) {
-          const double lo = row_dec_ - dec_pad_, hi = row_dec_ + dec_pad_;
-          while (cursor_ < cursor_end_) {
-            if (left_out->size() >= max) return true;
-            const size_t c = cursor_++;
-            const double dec = b_dec_[c];
-            if (dec > hi) {  // sorted by Dec: the rest of the bucket is farther
-              cursor_ = cursor_end_;
-              break;
-            }
-            if (dec < lo || (prefilter_ && !Near(b_ra_[c], dec, b_cos_[c]))) continue;
-            left_out->push_back(l);
-            right_out->push_back(b_row_[c]);
-          }
+          if (!SweepSpan(l, max, left_out, right_out)) return true;
           if (++span_ < spans_.size()) {
             OpenSpan();
           } else {
@@ -379,12 +417,49 @@ class SpatialJoinOperator final : public JoinOperator {
     return Status::OK();
   }
 
-  // True when the build position (radians) may be within the padded radius of the current
-  // probe row.
-  bool Near(double ra, double dec, double cos_dec) const {
-    const double sd = std::sin(0.5 * (dec - row_dec_));
-    const double sr = std::sin(0.5 * (ra - row_ra_));
-    return sd * sd + row_cos_ * cos_dec * sr * sr <= hav_limit_;
+  struct UnitVector {
+    double x, y, z;
+  };
+  static UnitVector ToUnitVector(double ra_deg, double dec_deg) {
+    const double ra = ra_deg * kDegToRad, dec = dec_deg * kDegToRad;
+    const double c = std::cos(dec);
+    return {c * std::cos(ra), c * std::sin(ra), std::sin(dec)};
+  }
+
+  // The candidates of the current probe row `l` in the open span (cursor_ .. cursor_end_, by
+  // ascending Dec): the rows in its Dec band (|Dec1 - Dec2| never exceeds the separation) whose
+  // unit vectors lie within the padded chord of its own. False when `max` pairs are out (the
+  // span stays open at the next candidate), true when the span is done.
+  bool SweepSpan(uint32_t l, size_t max, std::vector<uint32_t>* left_out,
+                 std::vector<uint32_t>* right_out) {
+    const double lo = row_dec_ - dec_pad_, hi = row_dec_ + dec_pad_;
+    const double* dec = b_dec_.data();
+    const double* bx = b_x_.data();
+    const double* by = b_y_.data();
+    const double* bz = b_z_.data();
+    const double x = row_x_, y = row_y_, z = row_z_, limit = chord2_limit_;
+    const bool prefilter = prefilter_;
+    size_t c = cursor_;
+    const size_t end = cursor_end_;
+    for (; c < end; ++c) {
+      if (dec[c] > hi) {  // sorted by Dec: the rest of the span is farther
+        c = end;
+        break;
+      }
+      if (dec[c] < lo) continue;
+      if (prefilter) {
+        const double dx = bx[c] - x, dy = by[c] - y, dz = bz[c] - z;
+        if (dx * dx + dy * dy + dz * dz > limit) continue;
+      }
+      if (left_out->size() >= max) {
+        cursor_ = c;
+        return false;
+      }
+      left_out->push_back(l);
+      right_out->push_back(b_row_[c]);
+    }
+    cursor_ = c;
+    return true;
   }
 
   // The finest order <= the neighbour order at which an occupied pixel holds kRowsPerPixel
@@ -421,9 +496,11 @@ class SpatialJoinOperator final : public JoinOperator {
       return;
     }
     const double ra = probe_ra_[position_], dec = probe_dec_[position_];
-    row_ra_ = ra * kDegToRad;
     row_dec_ = dec * kDegToRad;
-    row_cos_ = std::cos(row_dec_);
+    const UnitVector v = ToUnitVector(ra, dec);
+    row_x_ = v.x;
+    row_y_ = v.y;
+    row_z_ = v.z;
     const uint64_t pixel = PixelAt(order_, ra, dec);
     if (pixel != last_pixel_ || !have_last_pixel_) {
       last_pixel_ = pixel;
@@ -474,6 +551,28 @@ class SpatialJoinOperator final : public JoinOperator {
     }
     phase_ = Phase::kDone;
     cursor_ = cursor_end_ = 0;
+  }
+
+  // A self-join's partition: the build rows whose index lies in the partition's ranges are its
+  // probe rows (entries_ sorted by index, rows in arrival order within an index: the order of
+  // the left scan). Every row of a spatial table has a valid position, its index the one the
+  // store keys it by (HealpixIndex29 of the same doubles).
+  // REQUIRES: entries_ sorted and still by order-29 index (neighbour form).
+  Status SelectSelfProbeRows() {
+    if (!neighbours_ || !wild_.empty() || entries_.size() != build_rows_) {
+      return Status::Internal("self-join partition with build rows that have no position");
+    }
+    SKY_RETURN_IF_ERROR(right_store().AccountExtra(build_rows_ * sizeof(uint32_t)));
+    const std::vector<IndexRange>& ranges = self_->ranges;
+    self_->rows.reserve(build_rows_);
+    size_t r = 0;
+    for (const Entry& e : entries_) {
+      while (r < ranges.size() && ranges[r].end <= e.key) ++r;
+      if (r == ranges.size()) break;
+      if (e.key >= ranges[r].begin) self_->rows.push_back(e.row);
+    }
+    self_->build = &right_rows();
+    return Status::OK();
   }
 
   // Whether the deferred probe scan reads only the ranges that can hold a partner of a build
@@ -560,13 +659,14 @@ class SpatialJoinOperator final : public JoinOperator {
 
   const plan::SpatialJoinKeys& keys_;
   std::shared_ptr<ProbeRestriction> restriction_;
+  std::shared_ptr<SelfProbe> self_;  // a self-join's partition, else null
   std::unique_ptr<ExpressionEvaluator> left_ra_, left_dec_, right_ra_, right_dec_;
   bool neighbours_ = true;   // the neighbour form (else the disc form)
   int neighbour_order_ = 0;  // NeighbourPixelOrder(r), -1 in the disc form
   int order_ = 0;            // the order of the buckets
   bool prefilter_ = true;
-  double hav_limit_ = 0;
-  double dec_pad_ = 0;  // radians
+  double chord2_limit_ = 0;  // the padded radius as a squared chord between unit vectors
+  double dec_pad_ = 0;       // radians
 
   // Build side while building: per row, the position (degrees; 0 when NULL).
   std::vector<double> build_ra_, build_dec_;
@@ -574,11 +674,11 @@ class SpatialJoinOperator final : public JoinOperator {
   std::vector<uint32_t> wild_;  // build rows with an invalid (not NULL) position
   std::vector<Entry> entries_;  // while building
   // After building: bucket b holds entries bucket_begin_[b] .. bucket_begin_[b + 1] of b_*, the
-  // build rows filed under pixel bucket_pixels_[b] (ascending), by ascending Dec; positions in
-  // radians.
+  // build rows filed under pixel bucket_pixels_[b] (ascending), by ascending Dec: Dec in
+  // radians and the unit vector, a column each for the sweep.
   std::vector<uint64_t> bucket_pixels_;
   std::vector<uint32_t> bucket_begin_;
-  std::vector<double> b_ra_, b_dec_, b_cos_;
+  std::vector<double> b_x_, b_y_, b_z_, b_dec_;
   std::vector<uint32_t> b_row_;
   PixelDirectory directory_;
   std::vector<double> ra_scratch_, dec_scratch_;
@@ -591,7 +691,8 @@ class SpatialJoinOperator final : public JoinOperator {
   size_t probe_rows_ = 0;
   size_t position_ = 0;
   bool row_started_ = false;
-  double row_ra_ = 0, row_dec_ = 0, row_cos_ = 0;  // the current row's position, radians
+  double row_dec_ = 0;                        // the current row's Dec, radians
+  double row_x_ = 0, row_y_ = 0, row_z_ = 0;  // and its unit vector
   Phase phase_ = Phase::kDone;
   size_t span_ = 0;
   size_t cursor_ = 0, cursor_end_ = 0;
@@ -616,6 +717,28 @@ const plan::Scan* ProbeScan(const plan::PlanNode& node, const plan::PlanNode** s
     return nullptr;
   }
   return &s;
+}
+
+// Whether a partitioned join's two inputs are the same rows: the same table through the same
+// ranges, filters, projections and columns (a self-join), keyed by the same columns.
+bool SameInput(const plan::Join& node, const plan::Scan& left, const plan::Scan& right) {
+  if (left.table != right.table || left.access.kind != right.access.kind) return false;
+  if (left.access.ranges.size() != right.access.ranges.size()) return false;
+  for (size_t i = 0; i < left.access.ranges.size(); ++i) {
+    if (left.access.ranges[i].begin != right.access.ranges[i].begin ||
+        left.access.ranges[i].end != right.access.ranges[i].end) {
+      return false;
+    }
+  }
+  const plan::SpatialJoinKeys& k = *node.spatial;
+  for (auto [a, b] : {std::pair{&k.left_ra, &k.right_ra}, {&k.left_dec, &k.right_dec}}) {
+    if (*a == nullptr || *b == nullptr || (*a)->kind != plan::ExprKind::kColumn ||
+        (*b)->kind != plan::ExprKind::kColumn || (*a)->depth != 0 || (*b)->depth != 0 ||
+        (*a)->column != (*b)->column) {
+      return false;
+    }
+  }
+  return plan::Explain(*node.children[0]) == plan::Explain(*node.children[1]);
 }
 
 }  // namespace
@@ -648,29 +771,40 @@ Result<OperatorPtr> MakeSpatialJoin(const plan::Join& node, OperatorPtr right, E
           p.ranges = restriction->ranges;
           return BuildOperator(*start, ctx, &p);
         });
-  } else {
-    SKY_ASSIGN_OR_RETURN(left, BuildOperator(*node.children[0], ctx, partition));
   }
   // Partitioned (catalog x catalog): the Gather above partitions the left scan; the right scan
   // reads only the partition's pixels at the partition order and their neighbours, which hold
-  // every build row within r of a probe row of the partition (NeighbourhoodRanges).
+  // every build row within r of a probe row of the partition (PartitionNeighbourhood).
   const plan::PlanNode* left_start = nullptr;
   const plan::PlanNode* right_start = nullptr;
+  std::shared_ptr<SelfProbe> self;
   if (partition != nullptr && node.spatial->partition_order >= 0 &&
       partition->scan == ProbeScan(*node.children[0], &left_start)) {
     const plan::Scan* build_scan = ProbeScan(*node.children[1], &right_start);
     if (build_scan != nullptr) {
       ScanPartition p;
       p.scan = build_scan;
-      p.ranges = NeighbourhoodRanges(node.spatial->partition_order, partition->ranges);
+      p.ranges = PartitionNeighbourhood(node.spatial->partition_order, partition->ranges);
       if (build_scan->access.kind == plan::ScanAccess::Kind::kRanges) {
         p.ranges = IntersectRanges(p.ranges, build_scan->access.ranges);
+      }
+      if (SameInput(node, *partition->scan, *build_scan)) {
+        // The build rows hold the partition's own rows: the left scan is not read.
+        self = std::make_shared<SelfProbe>();
+        self->ranges = partition->ranges;
+        if (partition->scan->access.kind == plan::ScanAccess::Kind::kRanges) {
+          self->ranges = IntersectRanges(self->ranges, partition->scan->access.ranges);
+        }
+        left = std::make_unique<SelfProbeOperator>(self, ctx->batch_rows());
       }
       SKY_ASSIGN_OR_RETURN(right, BuildOperator(*right_start, ctx, &p));
     }
   }
+  if (left == nullptr) {
+    SKY_ASSIGN_OR_RETURN(left, BuildOperator(*node.children[0], ctx, partition));
+  }
   auto op = std::make_unique<SpatialJoinOperator>(node, std::move(left), std::move(right), ctx,
-                                                  std::move(restriction));
+                                                  std::move(restriction), std::move(self));
   SKY_RETURN_IF_ERROR(op->InitKeys());
   return OperatorPtr(std::move(op));
 }

@@ -17,10 +17,12 @@
 #include "adql/binder/binder.h"
 #include "adql/binder/query_catalog.h"
 #include "adql/exec/executor.h"
+#include "adql/exec/internal/spatial_neighbourhood.h"
 #include "adql/parser/parser.h"
 #include "adql/planner/logical_plan.h"
 #include "adql/planner/planner.h"
 #include "exec_test_util.h"
+#include "indexing/disc_pixels.h"
 #include "storage/catalog.h"
 
 namespace skyshard::adql {
@@ -567,6 +569,55 @@ TEST_F(XmatchTest, NearestNeighbourSubquery) {
     const long double d2 = SeparationDeg(sky.a[i], sky.b[std::stoul(want)]);
     EXPECT_LE(std::fabs(static_cast<double>(d1 - d2)), 1e-13) << rows[k] << " vs " << expect[k];
   }
+}
+
+// A partition's build ranges (adql/exec/spatial_neighbourhood.cc, walking only the partition's
+// edge) are exactly NeighbourhoodRanges's (every pixel of the partition with its neighbours,
+// listed and sorted): the equal index-space pieces the Gather makes, the last one open-ended,
+// single pixels, ranges across base pixels, unaligned ends, several ranges, none.
+TEST(PartitionNeighbourhoodTest, EqualsEveryPixelWithItsNeighbours) {
+  std::mt19937_64 rng(5);
+  int cases = 0;
+  for (int order = 0; order <= 7; ++order) {
+    const uint64_t pixels = 12ULL << (2 * order);
+    const int shift = 2 * (kIndexOrder - order);
+    std::vector<std::vector<IndexRange>> sets;
+    for (uint64_t parts : {1, 2, 3, 4, 7, 16}) {
+      for (uint64_t p = 0; p < parts; ++p) {
+        const uint64_t e = p + 1 == parts ? kRangeToEnd : kIndexPixels / parts * (p + 1);
+        sets.push_back({{kIndexPixels / parts * p, e}});
+      }
+    }
+    for (int k = 0; k < 40; ++k) {
+      std::vector<IndexRange> ranges;
+      uint64_t at = rng() % (kIndexPixels / 4);
+      const int n = 1 + static_cast<int>(rng() % 4);
+      for (int i = 0; i < n && at < kIndexPixels; ++i) {
+        // Lengths from a fraction of a pixel to many pixels, unaligned.
+        const uint64_t len = 1 + rng() % ((uint64_t{1} << shift) * (1 + rng() % (pixels / 8 + 1)));
+        const uint64_t end = std::min(at + len, kIndexPixels);
+        ranges.push_back({at, end});
+        at = end + 1 + rng() % (kIndexPixels / 8);
+      }
+      sets.push_back(ranges);
+    }
+    sets.push_back({});
+    sets.push_back({{0, 1}});
+    sets.push_back({{kIndexPixels - 1, kIndexPixels}});
+    for (const auto& ranges : sets) {
+      const std::vector<IndexRange> got = exec::PartitionNeighbourhood(order, ranges);
+      const std::vector<IndexRange> want = NeighbourhoodRanges(order, ranges);
+      ASSERT_EQ(got.size(), want.size()) << "order " << order << ", case " << cases;
+      for (size_t i = 0; i < got.size(); ++i) {
+        ASSERT_EQ(got[i].begin, want[i].begin) << "order " << order << ", case " << cases;
+        ASSERT_EQ(got[i].end, want[i].end) << "order " << order << ", case " << cases;
+      }
+      ++cases;
+    }
+  }
+  EXPECT_EQ(exec::PartitionNeighbourhood(-1, {{0, 5}}).size(), 1U);
+  EXPECT_EQ(exec::PartitionNeighbourhood(kMaxDiscPixelOrder + 1, {{0, 5}}).back().end,
+            kIndexPixels);
 }
 
 }  // namespace

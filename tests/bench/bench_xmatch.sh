@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Cross-match benchmark (issue 5): all pairs of two N-row catalogs within 1 arcsec, and 10 k
-# uploaded positions against a catalog, in skyshard (`skyshard query`, the whole command),
+# Cross-match benchmark (issue 5): all pairs of two N-row catalogs within 1 arcsec, the pairs of
+# one catalog with itself (a.id < b.id), and 10 k uploaded positions against a catalog, in skyshard (`skyshard query`, the whole command),
 # PostgreSQL 15 + q3c (`q3c_join`, q3c indexes + CLUSTER) and STILTS (`tmatch2 matcher=sky
 # find=all`), on the same generated catalogs. Pair counts must agree across the three. The upload
 # match is also timed in process (tests/bench/xmatch_bench.cc, when built next to skyshard).
@@ -217,6 +217,7 @@ warm() { run_to "$T_SHORT" cat "$@" >/dev/null || die "warm-up read failed"; }
 RADIUS_DEG="$RADIUS_ARCSEC./3600"
 SKY_ALL="SELECT COUNT(*) FROM xmatch.A AS a JOIN xmatch.B AS b ON DISTANCE(POINT(a.ra, a.dec), POINT(b.ra, b.dec)) < $RADIUS_DEG"
 SKY_PAIRS="SELECT a.id, b.id FROM xmatch.A AS a JOIN xmatch.B AS b ON DISTANCE(POINT(a.ra, a.dec), POINT(b.ra, b.dec)) < $RADIUS_DEG"
+SKY_SELF="SELECT COUNT(*) FROM xmatch.A AS a JOIN xmatch.A AS b ON DISTANCE(POINT(a.ra, a.dec), POINT(b.ra, b.dec)) < $RADIUS_DEG AND a.id < b.id"
 SKY_UP="SELECT COUNT(*) FROM TAP_UPLOAD.t AS t JOIN xmatch.A AS a ON DISTANCE(POINT(t.ra, t.dec), POINT(a.ra, a.dec)) < $RADIUS_DEG"
 SKY_MEMORY=$(( MEM_KB / 1024 / 2 ))
 
@@ -241,21 +242,31 @@ log "skyshard: plan of the catalog match:"
 run_to "$T_SHORT" "$SKY" query --data "$STORE" --explain "$SKY_ALL" | tee "$OUT/skyshard-plan.txt" | sed 's/^/    /'
 find "$STORE" -type f -print0 | xargs -0 -r cat >/dev/null
 
-# sky_time LABEL OUTFILE QUERY [ARGS...]: runs `skyshard query --format csv`, prints the time.
+# sky_time LABEL OUTFILE QUERY [ARGS...]: runs `skyshard query --format csv`, prints the time;
+# the command's CPU seconds (user + sys) go to $LOGS/xmatch-LABEL.cpu (sky_cpu LABEL prints them).
 sky_time() {
-  local label=$1 out=$2 query=$3 t0 t1
+  local label=$1 out=$2 query=$3 t0 t1 TIMEFORMAT='%U %S'
   shift 3
   t0=$(now)
-  run_to "$T_MATCH" "$SKY" query --data "$STORE" --memory "$SKY_MEMORY" --format csv "$@" "$query" \
-    >"$out" 2>"$LOGS/xmatch-$label.err" || { cat "$LOGS/xmatch-$label.err" >&2; die "skyshard query ($label) failed"; }
+  { time run_to "$T_MATCH" "$SKY" query --data "$STORE" --memory "$SKY_MEMORY" --format csv "$@" "$query" \
+    >"$out" 2>"$LOGS/xmatch-$label.err"; } 2>"$LOGS/xmatch-$label.cpu" ||
+    { cat "$LOGS/xmatch-$label.err" >&2; die "skyshard query ($label) failed"; }
   t1=$(now)
   secs "$t0" "$t1"
 }
+sky_cpu() { awk '{ printf "%.2f", $1 + $2 }' "$LOGS/xmatch-$1.cpu"; }
 SKY_LOADAVG=$(loadavg)
 log "skyshard: A x B at $RADIUS_ARCSEC arcsec, all pairs (load average $SKY_LOADAVG) ..."
 SKY_ALL_S=$(sky_time all "$OUT/skyshard-all.csv" "$SKY_ALL")
 SKY_ALL_N=$(tail -n 1 "$OUT/skyshard-all.csv" | tr -d '\r')  # CSV lines end in CRLF
-log "skyshard: $SKY_ALL_N pairs in $SKY_ALL_S s"
+SKY_ALL_CPU=$(sky_cpu all)
+log "skyshard: $SKY_ALL_N pairs in $SKY_ALL_S s ($SKY_ALL_CPU s CPU)"
+SKY_SELF_LOADAVG=$(loadavg)
+log "skyshard: A x A at $RADIUS_ARCSEC arcsec, a.id < b.id (load average $SKY_SELF_LOADAVG) ..."
+SKY_SELF_S=$(sky_time self "$OUT/skyshard-self.csv" "$SKY_SELF")
+SKY_SELF_N=$(tail -n 1 "$OUT/skyshard-self.csv" | tr -d '\r')
+SKY_SELF_CPU=$(sky_cpu self)
+log "skyshard: $SKY_SELF_N pairs in $SKY_SELF_S s ($SKY_SELF_CPU s CPU)"
 log "skyshard: $TARGETS uploaded targets x A (3 runs, the median; load average $(loadavg)) ..."
 up_times=()
 for _ in 1 2 3; do
@@ -314,7 +325,7 @@ if [[ $SKIP_PG == 0 ]]; then
     local t0 t1 n
     t0=$(now)
     n=$(run_to "$T_MATCH" "$PSQL" "${PG_ARGS[@]}" -At -c "$2" 2>"$LOGS/xmatch-pg-$1.err") ||
-      { cat "$LOGS/xmatch-pg-$1.err" >&2; die "PostgreSQL query ($1) failed"; }
+      { local rc=$?; cat "$LOGS/xmatch-pg-$1.err" >&2; die "PostgreSQL query ($1) failed (exit status $rc)"; }
     t1=$(now)
     echo "$(secs "$t0" "$t1") $n"
   }
@@ -396,16 +407,18 @@ ALL_ROWS=$(( ROWS_A + ROWS_B ))
        "join=1and2\` on the CSV files (-Xmx$STILTS_HEAP), reading them included;" \
        "$([[ $TINY == 1 ]] && echo "A x B writes the pair list (compared with skyshard's), targets x A" || echo "both") \`omode=count\`."
   echo
-  echo "| match | pairs | skyshard s | rows/s | PostgreSQL q3c s | skyshard vs PG | STILTS s | skyshard vs STILTS |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-  echo "| A x B ($ROWS_A x $ROWS_B) | $SKY_ALL_N | $SKY_ALL_S | $(rate "$ALL_ROWS" "$SKY_ALL_S") |" \
+  echo "| match | pairs | skyshard s | skyshard CPU s | rows/s | PostgreSQL q3c s | skyshard vs PG | STILTS s | skyshard vs STILTS |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| A x B ($ROWS_A x $ROWS_B) | $SKY_ALL_N | $SKY_ALL_S | $SKY_ALL_CPU | $(rate "$ALL_ROWS" "$SKY_ALL_S") |" \
        "${PG_ALL_S:--} | $([[ $PG_DONE == 1 ]] && ratio "$SKY_ALL_S" "$PG_ALL_S" || echo -) |" \
        "${ST_ALL_S:--} | $([[ $STILTS_DONE == 1 ]] && ratio "$SKY_ALL_S" "$ST_ALL_S" || echo -) |"
-  echo "| targets x A ($ROWS_TARGETS x $ROWS_A) | $SKY_UP_N | $SKY_UP_S | - |" \
+  echo "| A x A, a.id < b.id ($ROWS_A) | $SKY_SELF_N | $SKY_SELF_S | $SKY_SELF_CPU | $(rate "$ROWS_A" "$SKY_SELF_S") |" \
+       "- | - | - | - |"
+  echo "| targets x A ($ROWS_TARGETS x $ROWS_A) | $SKY_UP_N | $SKY_UP_S | $(sky_cpu upload) | - |" \
        "${PG_UP_S:--} | $([[ $PG_DONE == 1 ]] && ratio "$SKY_UP_S" "$PG_UP_S" || echo -) |" \
        "${ST_UP_S:--} | $([[ $STILTS_DONE == 1 ]] && ratio "$SKY_UP_S" "$ST_UP_S" || echo -) |"
   echo
-  echo "rows/s: (rows of A + rows of B) / skyshard's time. Ratios: the peer's time / skyshard's." \
+  echo "rows/s: (rows of A + rows of B) / skyshard's time (A x A: rows of A). Load average before the self-join $SKY_SELF_LOADAVG. Ratios: the peer's time / skyshard's." \
        "targets x A: the median of 3 runs of the whole command$([[ -n $SKY_UP_ENGINE_MS ]] &&
        echo "; engine level (tests/bench/xmatch_bench.cc: plan + join, the targets in memory," \
             "median of 5 warm runs) $SKY_UP_ENGINE_MS ms")."

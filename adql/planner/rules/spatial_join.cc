@@ -74,6 +74,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <thread>
 #include <utility>
 
 #include "adql/binder/query_catalog.h"
@@ -287,6 +288,10 @@ bool ScanKeyedByPosition(PlanNode& input, const Expr& ra_expr, const Expr& dec_e
 // kRowsPerPartition rows.
 constexpr double kRowsPerPartition = 250e3;
 constexpr int kMaxPartitions = 4096;
+// The Gather cuts the key space into equal pieces, and the sky is not even (clusters, the
+// galactic plane): at least this many pieces a worker thread, handed out one at a time, keep
+// every thread busy to the end (each piece re-reads a margin ring of a few percent).
+constexpr int kPartitionsPerThread = 4;
 // The margin order: a partition spans at least this many of its pixels, and the order is at
 // least kMarginOrder (pixels of 0.23 deg: the margin, one ring of them around the partition,
 // stays a few percent of it), and at most the join's neighbour order.
@@ -311,9 +316,11 @@ void MaybePartition(PlanPtr* slot, const PlannerOptions& options) {
       !ScanKeyedByPosition(*join.children[1], *k.right_ra, *k.right_dec)) {
     return;
   }
-  const int threads = options.threads > 0 ? options.threads : 1;
+  const int threads = options.threads > 0
+                          ? options.threads
+                          : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   const int parts = static_cast<int>(std::clamp(std::ceil(right_rows / kRowsPerPartition),
-                                                static_cast<double>(std::max(2, threads)),
+                                                static_cast<double>(kPartitionsPerThread * threads),
                                                 static_cast<double>(kMaxPartitions)));
   int order = kMarginOrder;
   while ((12ULL << (2 * order)) < kPixelsPerPartition * static_cast<uint64_t>(parts)) ++order;
