@@ -44,6 +44,10 @@ namespace {
 using internal::FromRocks;
 
 constexpr size_t kBatchRows = 8192;
+// A file whose format can start at any row (FITS) is read in pieces of at most this many rows,
+// each by whichever thread is free: a table of one large file keeps every core busy, and the
+// last file of a table does not leave the other cores idle.
+constexpr int64_t kPieceRows = 256 * 1024;
 using keys::kOrphanHpx;
 
 using Clock = std::chrono::steady_clock;
@@ -63,6 +67,8 @@ struct TablePlan {
   int parent_col = -1;  // kChild: table column holding the parent's primary key
   TablePlan* parent = nullptr;
   bool is_parent = false;
+  // Per file: its row count when the format knows it up front (FITS), else -1.
+  std::vector<int64_t> file_rows;
   // For a parent: (primary key, order-29 index) of every row, sorted by key.
   std::vector<std::pair<int64_t, uint64_t>> pk_to_hpx;
 };
@@ -85,6 +91,7 @@ Status PlanTable(const Manifest& manifest, const FelisSchema& schema, const Mani
   std::string first_file;
   for (const std::string& file : mt.files) {
     SKY_ASSIGN_OR_RETURN(auto reader, OpenTableReader(file));
+    plan->file_rows.push_back(reader->num_rows_hint());
     std::vector<std::string> cols = reader->column_names();
     if (first_file.empty()) {
       first_columns = cols;
@@ -173,6 +180,32 @@ Status PlanTable(const Manifest& manifest, const FelisSchema& schema, const Mani
   return Status::OK();
 }
 
+// One unit of reading work: a file, or rows [begin, end) of one (end < 0: the whole file).
+struct Piece {
+  size_t file = 0;
+  int64_t begin = 0;
+  int64_t end = -1;
+};
+
+// Cuts the files of `plan` into pieces of at most kPieceRows rows where the format allows
+// (uncompressed FITS: fixed-size rows, so a reader can start at any row).
+std::vector<Piece> PlanPieces(const TablePlan& plan) {
+  std::vector<Piece> pieces;
+  for (size_t f = 0; f < plan.manifest->files.size(); ++f) {
+    int64_t rows = f < plan.file_rows.size() ? plan.file_rows[f] : -1;
+    // cfitsio inflates a .fits.gz whole into memory at every open: one reader reads it all.
+    const std::string& path = plan.manifest->files[f];
+    if (path.size() >= 3 && EqualsIgnoreCase(path.substr(path.size() - 3), ".gz")) rows = -1;
+    if (rows <= kPieceRows) {
+      pieces.push_back(Piece{f, 0, -1});
+      continue;
+    }
+    const int64_t n = (rows + kPieceRows - 1) / kPieceRows;
+    for (int64_t i = 0; i < n; ++i) pieces.push_back(Piece{f, rows * i / n, rows * (i + 1) / n});
+  }
+  return pieces;
+}
+
 // Shared state of the load of one table by several threads.
 struct TableLoad {
   TablePlan* plan = nullptr;
@@ -181,7 +214,8 @@ struct TableLoad {
   RunSet* rows = nullptr;
   RunSet* index = nullptr;  // null when the table has no primary-key index
   internal::MemoryBudget* budget = nullptr;
-  std::atomic<size_t> next_file{0};
+  std::vector<Piece> pieces;
+  std::atomic<size_t> next_piece{0};
   std::atomic<uint64_t>* rows_read = nullptr;
   std::atomic<uint64_t>* bytes_read = nullptr;
   std::atomic<bool> failed{false};
@@ -198,14 +232,16 @@ struct TableLoad {
   }
 };
 
-// Reads one file of a table and appends its records to the thread's run builders.
-Status LoadFile(TableLoad* load, size_t file_index, RunBuilder* rows, RunBuilder* index,
+// Reads one piece of a file of a table and appends its records to the thread's run builders.
+Status LoadFile(TableLoad* load, const Piece& piece, RunBuilder* rows, RunBuilder* index,
                 uint64_t thread_budget, uint64_t* rows_out, uint64_t* orphans_out,
                 std::string* first_orphan) {
   TablePlan& plan = *load->plan;
   const TableDef& def = plan.def;
+  const size_t file_index = piece.file;
   const std::string& path = plan.manifest->files[file_index];
   SKY_ASSIGN_OR_RETURN(auto reader, OpenTableReader(path));
+  if (piece.end >= 0) SKY_RETURN_IF_ERROR(reader->SetRowRange(piece.begin, piece.end));
   // Map table columns to file columns and bind each file column to its table type.
   const auto& names = reader->column_names();
   std::vector<ColumnType> file_types(names.size());
@@ -232,7 +268,7 @@ Status LoadFile(TableLoad* load, size_t file_index, RunBuilder* rows, RunBuilder
   const std::string index_prefix = keys::IndexPrefix(def.id);
   std::string key, value, index_value, index_key;
   ColumnBatch batch;
-  uint64_t row_number = 0;
+  uint64_t row_number = static_cast<uint64_t>(piece.begin);  // row of the file
   uint64_t last_bytes = 0;
   int64_t last_parent_pk = 0;
   uint64_t last_parent_hpx = kOrphanHpx;
@@ -341,10 +377,10 @@ void LoadWorker(TableLoad* load, uint64_t thread_budget) {
   }
   uint64_t n_rows = 0, n_orphans = 0;
   std::string first_orphan;
-  const size_t nfiles = load->plan->manifest->files.size();
-  for (size_t f = load->next_file++; f < nfiles && !load->failed; f = load->next_file++) {
-    Status s =
-        LoadFile(load, f, &rows, index.get(), thread_budget, &n_rows, &n_orphans, &first_orphan);
+  const size_t npieces = load->pieces.size();
+  for (size_t p = load->next_piece++; p < npieces && !load->failed; p = load->next_piece++) {
+    Status s = LoadFile(load, load->pieces[p], &rows, index.get(), thread_budget, &n_rows,
+                        &n_orphans, &first_orphan);
     if (!s.ok()) {
       if (s.code() != StatusCode::kCancelled) load->Fail(std::move(s));
       return;
@@ -424,8 +460,8 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
   TableDef& def = plan->def;
   const std::string tag = "t" + std::to_string(def.id);
   const std::string tmp_dir = staging + "/tmp";
-  const int nthreads =
-      std::max(1, std::min<int>(threads, static_cast<int>(plan->manifest->files.size())));
+  std::vector<Piece> pieces = PlanPieces(*plan);
+  const int nthreads = std::max(1, std::min<int>(threads, static_cast<int>(pieces.size())));
   // Each thread fills a sort buffer of a quarter of its share (at most 1 GiB: larger sorts
   // gain nothing); the rest of the memory holds sorted runs, so that a table that fits is
   // never written to run files.
@@ -446,6 +482,7 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
 
   TableLoad load;
   load.plan = plan;
+  load.pieces = std::move(pieces);
   load.options = &options;
   load.tmp_dir = tmp_dir;
   load.rows = &rows;

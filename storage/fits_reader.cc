@@ -121,9 +121,26 @@ class FitsReader final : public TableReader {
 
   const std::vector<std::string>& column_names() const override { return names_; }
   int64_t num_rows_hint() const override { return num_rows_; }
-  uint64_t bytes_read() const override { return static_cast<uint64_t>(next_row_) * row_bytes_; }
-  uint64_t bytes_total() const override { return static_cast<uint64_t>(num_rows_) * row_bytes_; }
+  uint64_t bytes_read() const override {
+    return static_cast<uint64_t>(next_row_ - begin_row_) * row_bytes_;
+  }
+  uint64_t bytes_total() const override {
+    return static_cast<uint64_t>(end_row_ - begin_row_) * row_bytes_;
+  }
   Status Bind(const std::vector<ColumnType>& types) override;
+  Status SetRowRange(int64_t begin, int64_t end) override {
+    if (begin < 0 || begin > end || end > num_rows_) {
+      return Status::InvalidArgument(path_ + ": row range [" + std::to_string(begin) + ", " +
+                                     std::to_string(end) + ") is not inside the " +
+                                     std::to_string(num_rows_) + " rows of the table");
+    }
+    if (next_row_ != begin_row_) {
+      return Status::Internal(path_ + ": SetRowRange called after ReadBatch");
+    }
+    begin_row_ = next_row_ = batch_first_row_ = begin;
+    end_row_ = end;
+    return Status::OK();
+  }
   Result<size_t> ReadBatch(ColumnBatch* batch, size_t max_rows) override;
   std::string Where(size_t row_in_batch) const override {
     return path_ + ": row " + std::to_string(batch_first_row_ + row_in_batch + 1);
@@ -158,7 +175,9 @@ class FitsReader final : public TableReader {
 
   std::vector<ColumnType> types_;
   bool bound_ = false;
-  int64_t next_row_ = 0;  // 0-based
+  int64_t next_row_ = 0;   // 0-based
+  int64_t begin_row_ = 0;  // the rows read: [begin_row_, end_row_), the whole table by default
+  int64_t end_row_ = 0;
   int64_t batch_first_row_ = 0;
   std::vector<unsigned char> raw_;
   Status failed_;
@@ -326,6 +345,7 @@ Status FitsReader::ReadHeader() {
     return Status::Corruption(path_ + ": bad binary table header: " + CfitsioError(status));
   }
   num_rows_ = num_rows;
+  end_row_ = num_rows;
   row_bytes_ = static_cast<size_t>(naxis1);
 
   std::unordered_set<std::string> seen;
@@ -615,7 +635,7 @@ Result<size_t> FitsReader::ReadBatch(ColumnBatch* batch, size_t max_rows) {
   batch_first_row_ = next_row_;
   const size_t rows = static_cast<size_t>(std::min<int64_t>(
       static_cast<int64_t>(std::min<size_t>(max_rows, std::numeric_limits<int64_t>::max())),
-      num_rows_ - next_row_));
+      end_row_ - next_row_));
   for (ColumnVector& c : batch->columns) c.Reserve(rows);
   size_t done = 0;
   while (done < rows) {

@@ -47,6 +47,17 @@ class TableReader {
   // IOError on truncated/unreadable files.
   virtual Result<size_t> ReadBatch(ColumnBatch* batch, size_t max_rows) = 0;
 
+  // Restricts reading to rows [begin, end) (0-based) of the file, so that several threads can
+  // share one large file, each with a reader of its own. Row numbers in Where() and in errors
+  // stay those of the whole file. Returns Unsupported for a format without random row access
+  // (CSV), InvalidArgument when the range is not inside [0, num_rows_hint()].
+  // REQUIRES: called before the first ReadBatch.
+  virtual Status SetRowRange(int64_t begin, int64_t end) {
+    (void)begin;
+    (void)end;
+    return Status::Unsupported("this reader cannot start in the middle of its file");
+  }
+
   // Where row `row_in_batch` of the last batch came from: "file.csv:123" (line number) or
   // "file.fits: row 17" (1-based), for error messages raised by the caller.
   virtual std::string Where(size_t row_in_batch) const = 0;

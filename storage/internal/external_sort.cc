@@ -206,12 +206,18 @@ Status RunBuilder::Flush() {
     std::memcpy(&klen, base + e.offset, 2);
     return std::string_view(base + e.offset + kHeader, klen);
   };
-  std::sort(entries_.begin(), entries_.end(), [&](const Entry& a, const Entry& b) {
+  auto less = [&](const Entry& a, const Entry& b) {
     for (int i = 0; i < 3; ++i) {
       if (a.order[i] != b.order[i]) return a.order[i] < b.order[i];
     }
     return key_of(a) < key_of(b);
-  });
+  };
+  // A release written in key order (objects by sky pixel, each one's sources after it) gives
+  // sorted buffers: one pass tells, and saves the sort. On unsorted input the pass stops at the
+  // first pair out of order. (`skyshard gen` writes objects in id order, not pixel order.)
+  if (!std::is_sorted(entries_.begin(), entries_.end(), less)) {
+    std::sort(entries_.begin(), entries_.end(), less);
+  }
   RunFile run;
   run.records = entries_.size();
   const uint64_t reserve = data_.size() + entries_.size() * sizeof(uint64_t);

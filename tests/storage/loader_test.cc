@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <fitsio.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -400,6 +401,132 @@ TEST(LoaderDiskFullTest, FailedWritesLeaveNothingBehind) {
   EXPECT_FALSE(fs::exists(data + "/staging/testrel.load"));
   fs::remove_all(src);
   fs::remove_all(data);
+}
+
+// A FITS file larger than one read piece (bulk_loader.cc, kPieceRows) is split between the
+// threads: the store must hold exactly its rows, and errors must name the row of the file and
+// the key, whichever thread met them.
+class LoaderSplitFileTest : public ::testing::Test {
+ protected:
+  static constexpr int kRows = 600000;  // three pieces
+
+  void SetUp() override {
+    src_ = TempDir("loader-split-src");
+    data_ = TempDir("loader-split-data");
+    WriteText(src_ + "/schema.yaml", testing::kSchema);
+    WriteText(src_ + "/manifest.yaml",
+              "release: testrel\nschema: schema.yaml\ntables:\n  Obj:\n    files: [obj.fits]\n"
+              "    position: [ra, dec]\n");
+    std::mt19937_64 rng(7);
+    ids_.resize(kRows);
+    ra_.resize(kRows);
+    dec_.resize(kRows);
+    mag_.resize(kRows);
+    for (int i = 0; i < kRows; ++i) {
+      ids_[i] = 1000000 + 3LL * i + static_cast<int64_t>(rng() % 3);
+      ra_[i] = std::uniform_real_distribution<double>(0, 360)(rng);
+      dec_[i] = std::uniform_real_distribution<double>(-90, 90)(rng);
+      mag_[i] = static_cast<float>(std::uniform_real_distribution<double>(15, 25)(rng));
+    }
+  }
+  void TearDown() override {
+    fs::remove_all(src_);
+    fs::remove_all(data_);
+  }
+
+  void WriteFits() {
+    fitsfile* f = nullptr;
+    int status = 0;
+    const std::string path = "!" + src_ + "/obj.fits";
+    fits_create_file(&f, path.c_str(), &status);
+    std::vector<std::string> names = {"objectId", "ra", "dec", "mag"};
+    std::vector<std::string> forms = {"K", "D", "D", "E"};
+    std::vector<char*> tt, tf;
+    for (auto& n : names) tt.push_back(n.data());
+    for (auto& n : forms) tf.push_back(n.data());
+    fits_create_tbl(f, BINARY_TBL, 0, 4, tt.data(), tf.data(), nullptr, "Obj", &status);
+    fits_write_col(f, TLONGLONG, 1, 1, 1, kRows, ids_.data(), &status);
+    fits_write_col(f, TDOUBLE, 2, 1, 1, kRows, ra_.data(), &status);
+    fits_write_col(f, TDOUBLE, 3, 1, 1, kRows, dec_.data(), &status);
+    fits_write_col(f, TFLOAT, 4, 1, 1, kRows, mag_.data(), &status);
+    fits_close_file(f, &status);
+    ASSERT_EQ(status, 0) << "cfitsio status " << status;
+  }
+
+  Result<LoadReport> LoadWithThreads(int threads) {
+    LoadOptions o;
+    o.data_dir = data_;
+    o.manifest_path = src_ + "/manifest.yaml";
+    o.memory_bytes = 64ull << 20;
+    o.threads = threads;
+    return LoadRelease(o, nullptr);
+  }
+
+  std::string src_, data_;
+  std::vector<LONGLONG> ids_;
+  std::vector<double> ra_, dec_;
+  std::vector<float> mag_;
+};
+
+TEST_F(LoaderSplitFileTest, StoreHoldsExactlyTheRowsOfTheFile) {
+  WriteFits();
+  auto r = LoadWithThreads(2);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->rows, static_cast<uint64_t>(kRows));
+  auto dir = DataDir::Open(data_, false);
+  ASSERT_TRUE(dir.ok());
+  auto store = Store::OpenReadOnly((*dir)->Find("testrel")->directory);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const TableDef* obj = (*store)->catalog().FindTable("Obj");
+  ASSERT_NE(obj, nullptr);
+  EXPECT_EQ(obj->row_count, static_cast<uint64_t>(kRows));
+  // Every (objectId, mag) pair exactly once, compared with what was written.
+  std::vector<std::pair<int64_t, float>> want, got;
+  for (int i = 0; i < kRows; ++i) want.emplace_back(ids_[i], mag_[i]);
+  auto it = (*store)->Scan(*obj, {obj->ColumnIndex("objectId"), obj->ColumnIndex("mag")}, {});
+  ASSERT_TRUE(it.ok()) << it.status().ToString();
+  ColumnBatch batch;
+  for (;;) {
+    auto n = (*it)->Next(&batch, 4096);
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    if (*n == 0) break;
+    for (size_t i = 0; i < *n; ++i) {
+      got.emplace_back(batch.columns[0].ints[i], static_cast<float>(batch.columns[1].doubles[i]));
+    }
+  }
+  std::sort(want.begin(), want.end());
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got.size(), want.size());
+  EXPECT_TRUE(got == want);
+}
+
+TEST_F(LoaderSplitFileTest, DuplicateKeyAcrossPiecesIsReported) {
+  // The first row's id again near the end: the two rows are read by different pieces.
+  ids_[kRows - 5] = ids_[1];
+  WriteFits();
+  auto r = LoadWithThreads(2);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(
+      r.status().message().find("duplicate primary key objectId = " + std::to_string(ids_[1])),
+      std::string::npos)
+      << r.status().message();
+  auto dir = DataDir::Open(data_, false);
+  ASSERT_TRUE(dir.ok());
+  EXPECT_TRUE((*dir)->List()->empty());
+}
+
+TEST_F(LoaderSplitFileTest, BadRowInALaterPieceNamesItsRowInTheFile) {
+  dec_[450000] = 91.5;  // row 450001, in the second piece
+  WriteFits();
+  for (int threads : {1, 2}) {
+    auto r = LoadWithThreads(threads);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("obj.fits: row 450001: column dec: 91.5"),
+              std::string::npos)
+        << r.status().message();
+  }
 }
 
 }  // namespace

@@ -953,5 +953,124 @@ TEST_F(TableReaderTest, ChoosesFormatByExtension) {
               {"x.csv.gz", "unknown file type"});
 }
 
+// The loader splits a large FITS file between threads (storage/bulk_loader.cc): every piece
+// read with SetRowRange, concatenated, must give exactly the rows and the Where() of one read of
+// the whole file, and an error in a piece must name the same row as the whole-file read does.
+TEST_F(FitsReaderTest, RowRangesConcatenateToTheWholeFileWithTheSameRowNumbers) {
+  constexpr int kRows = 1000;
+  fitsfile* f = Create("ranges.fits", {"id", "x", "name"}, {"K", "D", "8A"});
+  std::vector<LONGLONG> ids(kRows);
+  std::vector<double> xs(kRows);
+  std::vector<std::string> names(kRows);
+  std::vector<char*> name_ptrs(kRows);
+  for (int i = 0; i < kRows; ++i) {
+    ids[i] = 1000 + 7 * i;
+    xs[i] = 0.5 * i - 3;
+    names[i] = "n" + std::to_string(i);
+    name_ptrs[i] = names[i].data();
+  }
+  int status = 0;
+  fits_write_col(f, TLONGLONG, 1, 1, 1, kRows, ids.data(), &status);
+  fits_write_col(f, TDOUBLE, 2, 1, 1, kRows, xs.data(), &status);
+  fits_write_col(f, TSTRING, 3, 1, 1, kRows, name_ptrs.data(), &status);
+  ASSERT_FITS_OK(status);
+  Close(f);
+  const std::vector<ColumnType> types = {T(DataType::kBigInt), T(DataType::kDouble),
+                                         T(DataType::kVarChar)};
+
+  auto whole_reader = OpenTableReader(dir_ + "ranges.fits");
+  ASSERT_TRUE(whole_reader.ok()) << whole_reader.status().ToString();
+  auto whole = ReadAll(whole_reader->get(), types, 128);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  ASSERT_EQ(whole->rows, static_cast<size_t>(kRows));
+
+  // Uneven pieces, an empty one, and batch sizes that do not divide them.
+  const std::vector<std::pair<int64_t, int64_t>> ranges = {
+      {0, 1}, {1, 300}, {300, 300}, {300, 651}, {651, 1000}};
+  Table joined;
+  joined.columns.resize(types.size());
+  for (const auto& [begin, end] : ranges) {
+    auto reader = OpenTableReader(dir_ + "ranges.fits");
+    ASSERT_TRUE(reader.ok());
+    ASSERT_TRUE((*reader)->SetRowRange(begin, end).ok());
+    auto piece = ReadAll(reader->get(), types, 97);
+    ASSERT_TRUE(piece.ok()) << piece.status().ToString();
+    ASSERT_EQ(piece->rows, static_cast<size_t>(end - begin));
+    EXPECT_EQ((*reader)->bytes_read(), (*reader)->bytes_total());
+    for (size_t c = 0; c < types.size(); ++c) {
+      const ColumnVector& in = piece->columns[c];
+      ColumnVector& out = joined.columns[c];
+      out.nulls.insert(out.nulls.end(), in.nulls.begin(), in.nulls.end());
+      out.ints.insert(out.ints.end(), in.ints.begin(), in.ints.end());
+      out.doubles.insert(out.doubles.end(), in.doubles.begin(), in.doubles.end());
+      out.strings.insert(out.strings.end(), in.strings.begin(), in.strings.end());
+    }
+    joined.where.insert(joined.where.end(), piece->where.begin(), piece->where.end());
+    joined.rows += piece->rows;
+  }
+  ASSERT_EQ(joined.rows, whole->rows);
+  EXPECT_EQ(joined.where, whole->where);
+  EXPECT_EQ(joined.where[650], dir_ + "ranges.fits: row 651");
+  for (size_t c = 0; c < types.size(); ++c) {
+    EXPECT_EQ(joined.columns[c].nulls, whole->columns[c].nulls) << "column " << c;
+    EXPECT_EQ(joined.columns[c].ints, whole->columns[c].ints) << "column " << c;
+    EXPECT_EQ(joined.columns[c].doubles, whole->columns[c].doubles) << "column " << c;
+    EXPECT_EQ(joined.columns[c].strings, whole->columns[c].strings) << "column " << c;
+  }
+  // Against the values written, not only against the other read.
+  for (int i = 0; i < kRows; ++i) {
+    ASSERT_EQ(joined.columns[0].ints[i], ids[i]);
+    ASSERT_EQ(joined.columns[1].doubles[i], xs[i]);
+    ASSERT_EQ(joined.columns[2].strings[i], names[i]);
+  }
+
+  // Ranges outside the table.
+  auto bad = OpenTableReader(dir_ + "ranges.fits");
+  ASSERT_TRUE(bad.ok());
+  ExpectError((*bad)->SetRowRange(10, kRows + 1), StatusCode::kInvalidArgument,
+              {"ranges.fits", "row range [10, 1001)", "1000 rows"});
+  ExpectError((*bad)->SetRowRange(5, 4), StatusCode::kInvalidArgument, {"[5, 4)"});
+}
+
+TEST_F(FitsReaderTest, AnErrorInARowRangeNamesTheRowOfTheWholeFile) {
+  // Row 701 holds an integer that does not fit the bound smallint.
+  constexpr int kRows = 900;
+  fitsfile* f = Create("bad.fits", {"v"}, {"J"});
+  std::vector<int> v(kRows, 5);
+  v[700] = 100000;
+  int status = 0;
+  fits_write_col(f, TINT, 1, 1, 1, kRows, v.data(), &status);
+  ASSERT_FITS_OK(status);
+  Close(f);
+  const std::vector<ColumnType> types = {T(DataType::kSmallInt)};
+  auto whole_reader = OpenTableReader(dir_ + "bad.fits");
+  ASSERT_TRUE(whole_reader.ok());
+  auto whole = ReadAll(whole_reader->get(), types, 256);
+  ASSERT_FALSE(whole.ok());
+  ExpectError(whole.status(), StatusCode::kInvalidArgument, {"bad.fits: row 701", "column v"});
+  auto reader = OpenTableReader(dir_ + "bad.fits");
+  ASSERT_TRUE(reader.ok());
+  ASSERT_TRUE((*reader)->SetRowRange(600, 800).ok());
+  auto piece = ReadAll(reader->get(), types, 64);
+  ASSERT_FALSE(piece.ok());
+  EXPECT_EQ(piece.status().message(), whole.status().message());
+  // The pieces around it read cleanly.
+  for (auto [begin, end] : {std::pair<int64_t, int64_t>{0, 700}, {701, kRows}}) {
+    auto ok_reader = OpenTableReader(dir_ + "bad.fits");
+    ASSERT_TRUE(ok_reader.ok());
+    ASSERT_TRUE((*ok_reader)->SetRowRange(begin, end).ok());
+    auto ok_piece = ReadAll(ok_reader->get(), types, 64);
+    ASSERT_TRUE(ok_piece.ok()) << ok_piece.status().ToString();
+    EXPECT_EQ(ok_piece->rows, static_cast<size_t>(end - begin));
+  }
+}
+
+TEST_F(CsvReaderTest, RowRangesAreUnsupported) {
+  WriteFile("r.csv", "a\n1\n2\n");
+  auto reader = OpenTableReader(dir_ + "r.csv");
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ((*reader)->SetRowRange(0, 1).code(), StatusCode::kUnsupported);
+}
+
 }  // namespace
 }  // namespace skyshard
