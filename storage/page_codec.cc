@@ -5,10 +5,14 @@
 #include <cstring>
 
 #include "storage/internal/keys.h"
+#include "storage/internal/varint.h"
 
 namespace skyshard {
 
 namespace {
+
+using internal::AppendVarint32;
+using internal::ReadVarint32;
 
 static_assert(std::endian::native == std::endian::little,
               "the page format is little-endian; a big-endian port must byte-swap here");
@@ -52,28 +56,6 @@ T Load(const char* p) {
   T v;
   std::memcpy(&v, p, sizeof(T));
   return v;
-}
-
-void AppendVarint32(std::string* out, uint32_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-bool ReadVarint32(std::string_view* in, uint32_t* v) {
-  uint32_t result = 0;
-  for (int shift = 0; shift <= 28 && !in->empty(); shift += 7) {
-    auto byte = static_cast<uint8_t>(in->front());
-    in->remove_prefix(1);
-    result |= static_cast<uint32_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) {
-      *v = result;
-      return true;
-    }
-  }
-  return false;
 }
 
 // Appends n values of `col` as a fixed-width array of `type`, NULL slots zero.

@@ -5,9 +5,14 @@
 #include <cstring>
 #include <string>
 
+#include "storage/internal/varint.h"
+
 namespace skyshard {
 
 namespace {
+
+using internal::AppendVarint32;
+using internal::ReadVarint32;
 
 static_assert(std::endian::native == std::endian::little,
               "the row format is little-endian; a big-endian port must byte-swap here");
@@ -19,37 +24,12 @@ void AppendRaw(std::string* out, T v) {
   out->append(buf, sizeof(T));
 }
 
-void AppendVarint32(std::string* out, uint32_t v) {
-  char buf[5];
-  size_t n = 0;
-  while (v >= 0x80) {
-    buf[n++] = static_cast<char>(v | 0x80);
-    v >>= 7;
-  }
-  buf[n++] = static_cast<char>(v);
-  out->append(buf, n);
-}
-
 template <typename T>
 bool ReadRaw(std::string_view* in, T* v) {
   if (in->size() < sizeof(T)) return false;
   std::memcpy(v, in->data(), sizeof(T));
   in->remove_prefix(sizeof(T));
   return true;
-}
-
-bool ReadVarint32(std::string_view* in, uint32_t* v) {
-  uint32_t result = 0;
-  for (int shift = 0; shift <= 28 && !in->empty(); shift += 7) {
-    auto byte = static_cast<uint8_t>(in->front());
-    in->remove_prefix(1);
-    result |= static_cast<uint32_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) {
-      *v = result;
-      return true;
-    }
-  }
-  return false;
 }
 
 }  // namespace
