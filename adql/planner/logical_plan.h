@@ -45,7 +45,7 @@ struct OutputColumn {
   std::string ucd;
   std::string utype;
   std::string description;
-  std::string arraysize;  // as the catalog gives it for a column read unchanged, else empty
+  std::string arraysize;         // as the catalog gives it for a column read unchanged, else empty
   std::string votable_datatype;  // likewise (ColumnDef::votable_datatype)
 };
 
