@@ -1,5 +1,6 @@
 #include "adql/parse_cache.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -100,7 +101,9 @@ Result<ParseCache::Lease> ParseCache::Parse(std::string_view adql, const ParseOp
     return lease;
   };
   std::optional<QueryShape> shape;
-  if (adql.size() <= options.max_query_bytes) shape = ShapeOf(adql);
+  if (adql.size() <= std::min(options.max_query_bytes, kMaxCachedQueryBytes)) {
+    shape = ShapeOf(adql);
+  }
   if (!shape.has_value()) {
     ++uncacheable_;
     return parse_alone();

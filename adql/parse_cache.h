@@ -70,6 +70,10 @@ class ParseCache {
     uint64_t uncacheable = 0;  // queries parsed because their shape cannot be cached
   };
 
+  // Longer queries are parsed every time: the cache's memory stays bounded (at most
+  // max_shapes x trees_per_shape trees of queries this long) whatever clients send.
+  static constexpr size_t kMaxCachedQueryBytes = 16 * 1024;
+
   explicit ParseCache(size_t max_shapes = 256, size_t trees_per_shape = 4);
   ~ParseCache();
   ParseCache(const ParseCache&) = delete;

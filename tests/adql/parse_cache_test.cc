@@ -165,6 +165,20 @@ TEST(ParseCacheTest, ConcurrentQueriesOfOneShapeEachGetTheirOwnTree) {
   EXPECT_GT(cache.stats().hits, 400U);
 }
 
+TEST(ParseCacheTest, LongQueriesAreNotKept) {
+  ParseCache cache;
+  std::string q = "SELECT a FROM t WHERE x = 1";
+  std::string pad = " --" + std::string(ParseCache::kMaxCachedQueryBytes, 'x') + "\n";
+  q.insert(8, pad);  // a long comment after "SELECT a"
+  for (int i = 0; i < 2; ++i) {
+    auto served = cache.Parse(q, ParseOptions{});
+    ASSERT_TRUE(served.ok()) << served.status().ToString();
+    EXPECT_TRUE(ast::Equal(served->query(), *Parse(q)->query));
+  }
+  EXPECT_EQ(cache.stats().hits, 0U);
+  EXPECT_EQ(cache.stats().uncacheable, 2U);
+}
+
 TEST(ParseCacheTest, EvictsTheLeastRecentlyUsedShape) {
   ParseCache cache(/*max_shapes=*/2, /*trees_per_shape=*/1);
   const std::vector<std::string> shapes = {
