@@ -4,13 +4,14 @@
 #include <bit>
 #include <cstring>
 
+#include "storage/internal/coding.h"
 #include "storage/internal/keys.h"
-#include "storage/internal/varint.h"
 
 namespace skyshard {
 
 namespace {
 
+using internal::AppendRaw;
 using internal::AppendVarint32;
 using internal::ReadVarint32;
 
@@ -42,13 +43,6 @@ size_t Width(DataType type) {
       return 0;
   }
   return 0;
-}
-
-template <typename T>
-void AppendRaw(std::string* out, T v) {
-  char buf[sizeof(T)];
-  std::memcpy(buf, &v, sizeof(T));
-  out->append(buf, sizeof(T));
 }
 
 template <typename T>

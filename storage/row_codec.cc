@@ -5,24 +5,18 @@
 #include <cstring>
 #include <string>
 
-#include "storage/internal/varint.h"
+#include "storage/internal/coding.h"
 
 namespace skyshard {
 
 namespace {
 
+using internal::AppendRaw;
 using internal::AppendVarint32;
 using internal::ReadVarint32;
 
 static_assert(std::endian::native == std::endian::little,
               "the row format is little-endian; a big-endian port must byte-swap here");
-
-template <typename T>
-void AppendRaw(std::string* out, T v) {
-  char buf[sizeof(T)];
-  std::memcpy(buf, &v, sizeof(T));
-  out->append(buf, sizeof(T));
-}
 
 template <typename T>
 bool ReadRaw(std::string_view* in, T* v) {

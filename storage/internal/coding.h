@@ -1,15 +1,26 @@
-// Varint32: the unsigned LEB128 lengths of the row and page encodings (docs/storage.md): 7 bits a
-// byte, low group first, high bit set on every byte but the last; at most 5 bytes.
+// Value coding shared by the row and page encodings (docs/storage.md): fixed-width values in the
+// host's (little-endian) byte order, and varint32 lengths (unsigned LEB128: 7 bits a byte, low
+// group first, high bit set on every byte but the last; at most 5 bytes).
 //
 // Thread safety: pure functions.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
 namespace skyshard::internal {
+
+// Appends the bytes of `v` as the host stores them (little-endian: the row and page codecs
+// check the host's byte order).
+template <typename T>
+void AppendRaw(std::string* out, T v) {
+  char buf[sizeof(T)];
+  std::memcpy(buf, &v, sizeof(T));
+  out->append(buf, sizeof(T));
+}
 
 inline void AppendVarint32(std::string* out, uint32_t v) {
   char buf[5];
