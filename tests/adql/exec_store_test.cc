@@ -39,18 +39,8 @@ class ExecStoreTest : public ::testing::Test {
     src_dir_ = new std::string(TempDir("exec-src"));
     data_dir_ = new std::string(TempDir("exec-data"));
     release_ = new TestRelease(MakeTestRelease(*src_dir_, 20000, 3, 17, 2));
-    LoadOptions o;
-    o.data_dir = *data_dir_;
-    o.manifest_path = release_->manifest;
-    o.memory_bytes = 64ull << 20;
-    o.child_key_index = true;
-    auto report = LoadRelease(o, nullptr);
-    ASSERT_TRUE(report.ok()) << report.status().ToString();
-    auto dir = DataDir::Open(*data_dir_, false);
-    ASSERT_TRUE(dir.ok());
-    auto info = (*dir)->Find("testrel");
-    ASSERT_TRUE(info.ok());
-    auto store = Store::OpenReadOnly(info->directory);
+    auto store = skyshard::testing::LoadAndOpen(release_->manifest, *data_dir_, 64ull << 20,
+                                                /*child_key_index=*/true);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = store->release();
     auto catalog = QueryCatalog::FromStore(store_->catalog());

@@ -16,8 +16,6 @@
 #include "adql/ast/printer.h"
 #include "adql/parser/query_shape.h"
 #include "adql/query_engine.h"
-#include "storage/bulk_loader.h"
-#include "storage/data_dir.h"
 #include "tests/adql/parse_cache_check.h"
 #include "tests/storage/test_release.h"
 
@@ -215,17 +213,8 @@ class ParseCacheEngineTest : public ::testing::Test {
     src_ = skyshard::testing::TempDir("parse-cache-src");
     data_ = skyshard::testing::TempDir("parse-cache-data");
     auto release = skyshard::testing::MakeTestRelease(src_, 200, 2, 5, 1);
-    LoadOptions o;
-    o.data_dir = data_;
-    o.manifest_path = release.manifest;
-    o.memory_bytes = 64ull << 20;
-    ASSERT_TRUE(LoadRelease(o, nullptr).ok());
-    auto dir = DataDir::Open(data_, false);
-    ASSERT_TRUE(dir.ok());
-    auto info = (*dir)->Find("testrel");
-    ASSERT_TRUE(info.ok());
-    auto store = Store::OpenReadOnly(info->directory);
-    ASSERT_TRUE(store.ok());
+    auto store = skyshard::testing::LoadAndOpen(release.manifest, data_, 64ull << 20);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
     auto engine = QueryEngine::Open(std::shared_ptr<const Store>(std::move(store).value()));
     ASSERT_TRUE(engine.ok());
     engine_ = std::move(engine).value();

@@ -25,6 +25,7 @@
 namespace skyshard {
 namespace {
 
+using testing::LoadAndOpen;
 using testing::MakeTestRelease;
 using testing::TempDir;
 using testing::TestRelease;
@@ -90,15 +91,9 @@ class StorePagesTest : public ::testing::Test {
     src_dir_ = new std::string(TempDir("pages-src"));
     data_dir_ = new std::string(TempDir("pages-data"));
     release_ = new TestRelease(MakeTestRelease(*src_dir_, 20000, 3, 29, 3));
-    LoadOptions o;
-    o.data_dir = *data_dir_;
-    o.manifest_path = release_->manifest;
-    o.memory_bytes = 8ull << 20;
-    auto report = LoadRelease(o, nullptr);
-    ASSERT_TRUE(report.ok()) << report.status().ToString();
-    directory_ = new std::string(StoreDirectory(*data_dir_, "testrel"));
-    auto store = Store::OpenReadOnly(*directory_);
+    auto store = LoadAndOpen(release_->manifest, *data_dir_, 8ull << 20);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
+    directory_ = new std::string(StoreDirectory(*data_dir_, "testrel"));
     store_ = store->release();
   }
   static void TearDownTestSuite() {

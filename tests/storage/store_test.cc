@@ -17,6 +17,7 @@
 namespace skyshard {
 namespace {
 
+using testing::LoadAndOpen;
 using testing::MakeTestRelease;
 using testing::TempDir;
 using testing::TestRelease;
@@ -36,19 +37,9 @@ class StoreTest : public ::testing::Test {
     src_dir_ = new std::string(TempDir("store-src"));
     data_dir_ = new std::string(TempDir("store-data"));
     release_ = new TestRelease(MakeTestRelease(*src_dir_, 20000, 3, 11, 3));
-    LoadOptions o;
-    o.data_dir = *data_dir_;
-    o.manifest_path = release_->manifest;
     // Little memory: the sort spills, some runs stay in memory and some go to run files, and
     // the merge sees both kinds.
-    o.memory_bytes = 4ull << 20;
-    auto report = LoadRelease(o, nullptr);
-    ASSERT_TRUE(report.ok()) << report.status().ToString();
-    auto dir = DataDir::Open(*data_dir_, false);
-    ASSERT_TRUE(dir.ok());
-    auto info = (*dir)->Find("testrel");
-    ASSERT_TRUE(info.ok());
-    auto store = Store::OpenReadOnly(info->directory);
+    auto store = LoadAndOpen(release_->manifest, *data_dir_, 4ull << 20);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = store->release();
   }

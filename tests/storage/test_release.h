@@ -12,6 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
+#include "storage/bulk_loader.h"
+#include "storage/data_dir.h"
+#include "storage/store.h"
+
 namespace skyshard::testing {
 
 inline void WriteText(const std::string& path, const std::string& text) {
@@ -188,6 +193,23 @@ inline TestRelease MakeTestRelease(const std::string& dir, int n_objects, int pe
   WriteText(dir + "/manifest.yaml", kManifest);
   rel.manifest = dir + "/manifest.yaml";
   return rel;
+}
+
+// Loads the release of `manifest` into `data_dir` with `memory_bytes` for sorting and opens its
+// published store: what every test that reads a loaded release does first.
+inline Result<std::unique_ptr<Store>> LoadAndOpen(const std::string& manifest,
+                                                  const std::string& data_dir,
+                                                  uint64_t memory_bytes,
+                                                  bool child_key_index = false) {
+  LoadOptions o;
+  o.data_dir = data_dir;
+  o.manifest_path = manifest;
+  o.memory_bytes = memory_bytes;
+  o.child_key_index = child_key_index;
+  SKY_RETURN_IF_ERROR(LoadRelease(o, nullptr).status());
+  SKY_ASSIGN_OR_RETURN(auto dir, DataDir::Open(data_dir, false));
+  SKY_ASSIGN_OR_RETURN(auto info, dir->Find("testrel"));
+  return Store::OpenReadOnly(info.directory);
 }
 
 }  // namespace skyshard::testing
