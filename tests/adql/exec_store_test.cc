@@ -57,6 +57,37 @@ class ExecStoreTest : public ::testing::Test {
     delete data_dir_;
   }
 
+  // Plans `adql` with catalog x catalog joins partitioned whatever the input sizes (the test
+  // tables have 20 k rows a side), checks that they are, runs it on 2 threads and returns its
+  // rows as "col0|col1", sorted. `explained` (may be null) receives the plan, `stats` (may be
+  // null) the execution's statistics.
+  static std::vector<std::string> RunPartitioned(const std::string& adql, size_t batch_rows,
+                                                 std::string* explained, ExecStats* stats) {
+    auto parsed = Parse(adql);
+    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
+    BindOptions bo;
+    bo.query_text = adql;
+    auto bound = Bind(*parsed->query, *catalog_, bo);
+    EXPECT_TRUE(bound.ok()) << bound.status().ToString();
+    PlannerOptions po;
+    po.threads = 2;
+    po.partitioned_join_min_rows = 0;  // 20 k rows a side: partition anyway
+    auto planned = Optimize(std::move(bound).value(), po);
+    EXPECT_TRUE(planned.ok()) << planned.status().ToString();
+    const std::string plan_text = plan::Explain(**planned);
+    EXPECT_NE(plan_text.find("partitioned(order="), std::string::npos) << plan_text;
+    if (explained != nullptr) *explained = plan_text;
+    ExecOptions o;
+    o.threads = 2;
+    o.batch_rows = batch_rows;
+    auto rows = Run(**planned, o, stats);
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    std::vector<std::string> out;
+    for (const auto& row : *rows) out.push_back(row[0] + "|" + row[1]);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
   static const QueryTable* Table(const std::string& name) {
     const QueryTable* t = catalog_->Find("", false, name, false);
     EXPECT_NE(t, nullptr) << name;
@@ -574,27 +605,7 @@ TEST(ExecPerf, DISABLED_InMemoryFilterAggregate) {
 TEST_F(ExecStoreTest, PartitionedCrossMatchMatchesBruteForce) {
   const double r = 0.5;
   auto run = [](const std::string& adql, std::string* explained) {
-    auto parsed = Parse(adql);
-    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
-    BindOptions bo;
-    bo.query_text = adql;
-    auto bound = Bind(*parsed->query, *catalog_, bo);
-    EXPECT_TRUE(bound.ok()) << bound.status().ToString();
-    PlannerOptions po;
-    po.threads = 2;
-    po.partitioned_join_min_rows = 0;  // 20 k rows a side: partition anyway
-    auto planned = Optimize(std::move(bound).value(), po);
-    EXPECT_TRUE(planned.ok()) << planned.status().ToString();
-    *explained = plan::Explain(**planned);
-    ExecOptions o;
-    o.threads = 2;
-    o.batch_rows = 1000;
-    auto rows = Run(**planned, o);
-    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
-    std::vector<std::string> out;
-    for (const auto& row : *rows) out.push_back(row[0] + "|" + row[1]);
-    std::sort(out.begin(), out.end());
-    return out;
+    return RunPartitioned(adql, /*batch_rows=*/1000, explained, nullptr);
   };
   // Brute force: sort by Dec, compare each object with those within r in Dec.
   std::map<int64_t, int64_t> partners;
@@ -661,28 +672,7 @@ TEST_F(ExecStoreTest, PartitionedCrossMatchMatchesBruteForce) {
 TEST_F(ExecStoreTest, PartitionedSelfJoinReadsTheTableOnce) {
   const double r = 0.3;
   auto run = [](const std::string& adql, ExecStats* stats) {
-    auto parsed = Parse(adql);
-    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
-    BindOptions bo;
-    bo.query_text = adql;
-    auto bound = Bind(*parsed->query, *catalog_, bo);
-    EXPECT_TRUE(bound.ok()) << bound.status().ToString();
-    PlannerOptions po;
-    po.threads = 2;
-    po.partitioned_join_min_rows = 0;  // 20 k rows a side: partition anyway
-    auto planned = Optimize(std::move(bound).value(), po);
-    EXPECT_TRUE(planned.ok()) << planned.status().ToString();
-    EXPECT_NE(plan::Explain(**planned).find("partitioned(order="), std::string::npos)
-        << plan::Explain(**planned);
-    ExecOptions o;
-    o.threads = 2;
-    o.batch_rows = 700;
-    auto rows = Run(**planned, o, stats);
-    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
-    std::vector<std::string> out;
-    for (const auto& row : *rows) out.push_back(row[0] + "|" + row[1]);
-    std::sort(out.begin(), out.end());
-    return out;
+    return RunPartitioned(adql, /*batch_rows=*/700, nullptr, stats);
   };
   std::vector<TestObject> objs;
   for (const auto& o : release_->objects) {
