@@ -26,6 +26,7 @@
 #include "storage/internal/page_packer.h"
 #include "storage/internal/rocksdb_options.h"
 #include "storage/internal/rocksdb_status.h"
+#include "storage/internal/unique_keys.h"
 #include "storage/manifest.h"
 #include "storage/page_codec.h"
 #include "storage/row_codec.h"
@@ -38,6 +39,7 @@ using internal::MergeOptions;
 using internal::MergeResult;
 using internal::RunBuilder;
 using internal::RunSet;
+using internal::UniqueKeys;
 
 namespace {
 
@@ -213,6 +215,8 @@ struct TableLoad {
   std::string tmp_dir;
   RunSet* rows = nullptr;
   RunSet* index = nullptr;  // null when the table has no primary-key index
+  // A child table without a key index: its primary keys, only to check they are unique.
+  UniqueKeys* unique_keys = nullptr;
   internal::MemoryBudget* budget = nullptr;
   std::vector<Piece> pieces;
   std::atomic<size_t> next_piece{0};
@@ -234,8 +238,8 @@ struct TableLoad {
 
 // Reads one piece of a file of a table and appends its records to the thread's run builders.
 Status LoadFile(TableLoad* load, const Piece& piece, RunBuilder* rows, RunBuilder* index,
-                uint64_t thread_budget, uint64_t* rows_out, uint64_t* orphans_out,
-                std::string* first_orphan) {
+                UniqueKeys::Writer* unique_keys, uint64_t thread_budget, uint64_t* rows_out,
+                uint64_t* orphans_out, std::string* first_orphan) {
   TablePlan& plan = *load->plan;
   const TableDef& def = plan.def;
   const size_t file_index = piece.file;
@@ -353,15 +357,19 @@ Status LoadFile(TableLoad* load, const Piece& piece, RunBuilder* rows, RunBuilde
         keys::PutI64(&index_key, pk);
         index->Add(index_key, index_value);
       }
+      if (unique_keys != nullptr) unique_keys->Add(pk);
       ++*rows_out;
     }
     load->rows_read->fetch_add(n);
     const uint64_t b = reader->bytes_read();
     load->bytes_read->fetch_add(b - last_bytes);
     last_bytes = b;
-    if (rows->buffered_bytes() + (index ? index->buffered_bytes() : 0) > thread_budget) {
+    if (rows->buffered_bytes() + (index ? index->buffered_bytes() : 0) +
+            (unique_keys ? unique_keys->buffered_bytes() : 0) >
+        thread_budget) {
       SKY_RETURN_IF_ERROR(rows->Flush());
       if (index != nullptr) SKY_RETURN_IF_ERROR(index->Flush());
+      if (unique_keys != nullptr) SKY_RETURN_IF_ERROR(unique_keys->Flush());
     }
   }
   return Status::OK();
@@ -375,12 +383,14 @@ void LoadWorker(TableLoad* load, uint64_t thread_budget) {
     index = std::make_unique<RunBuilder>(load->index, load->tmp_dir, load->budget);
     index->Reserve(thread_budget / 3);
   }
+  std::unique_ptr<UniqueKeys::Writer> unique_keys;
+  if (load->unique_keys != nullptr) unique_keys = load->unique_keys->NewWriter(thread_budget / 8);
   uint64_t n_rows = 0, n_orphans = 0;
   std::string first_orphan;
   const size_t npieces = load->pieces.size();
   for (size_t p = load->next_piece++; p < npieces && !load->failed; p = load->next_piece++) {
-    Status s = LoadFile(load, load->pieces[p], &rows, index.get(), thread_budget, &n_rows,
-                        &n_orphans, &first_orphan);
+    Status s = LoadFile(load, load->pieces[p], &rows, index.get(), unique_keys.get(), thread_budget,
+                        &n_rows, &n_orphans, &first_orphan);
     if (!s.ok()) {
       if (s.code() != StatusCode::kCancelled) load->Fail(std::move(s));
       return;
@@ -388,6 +398,7 @@ void LoadWorker(TableLoad* load, uint64_t thread_budget) {
   }
   Status s = rows.Flush();
   if (s.ok() && index) s = index->Flush();
+  if (s.ok() && unique_keys) s = unique_keys->Flush();
   if (!s.ok()) {
     load->Fail(std::move(s));
     return;
@@ -472,6 +483,7 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
       memory_bytes - std::min<uint64_t>(memory_bytes, budget * static_cast<uint64_t>(nthreads)));
   RunSet rows(tag + ".rows");
   RunSet index(tag + ".index");
+  UniqueKeys unique_keys(tmp_dir, tag + ".pk", &held);
   // Spatial tables always get their primary-key index (objectId = X); child tables only when
   // asked for, else their keys go through a sort that only checks uniqueness.
   const bool has_index =
@@ -486,7 +498,8 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
   load.options = &options;
   load.tmp_dir = tmp_dir;
   load.rows = &rows;
-  load.index = has_index || verify_keys_only ? &index : nullptr;
+  load.index = has_index ? &index : nullptr;
+  load.unique_keys = verify_keys_only ? &unique_keys : nullptr;
   load.rows_read = rows_read;
   load.bytes_read = bytes_read;
   reporter->SetPhase("read " + def.name);
@@ -534,10 +547,19 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
   uint64_t bytes = merged_rows.sst_bytes;
   for (auto& f : merged_rows.sst_files) sst_files->push_back(f);
 
-  if (has_index || verify_keys_only) {
+  if (verify_keys_only) {
+    SKY_ASSIGN_OR_RETURN(uint64_t n_keys, unique_keys.Check(threads, [&](int64_t pk) {
+      return "table " + def.name + ": duplicate primary key " + pk_name + " = " +
+             std::to_string(pk);
+    }));
+    if (n_keys != merged_rows.records) {
+      return Status::Internal(def.name + ": " + std::to_string(merged_rows.records) + " rows but " +
+                              std::to_string(n_keys) + " primary keys");
+    }
+  }
+  if (has_index) {
     MergeOptions io = mo;
     io.make_packer = nullptr;  // index entries stay one a key
-    io.verify_only = verify_keys_only;
     io.sst_dir = staging + "/sst/" + tag + ".index";
     io.bloom_filters = true;
     fs::create_directories(io.sst_dir, ec);

@@ -323,7 +323,7 @@ Status MergePartition(const std::vector<RunFile>& runs, const Partition& part, i
   };
   const RecordPacker::Emit emit = put;
   std::unique_ptr<RecordPacker> packer;
-  if (options.make_packer && !options.verify_only) packer = options.make_packer();
+  if (options.make_packer) packer = options.make_packer();
   std::string prev;
   uint64_t n = 0;
   while (!heap.empty()) {
@@ -336,7 +336,7 @@ Status MergePartition(const std::vector<RunFile>& runs, const Partition& part, i
     }
     if (packer != nullptr) {
       SKY_RETURN_IF_ERROR(packer->Add(k, c->value(), emit));
-    } else if (!options.verify_only) {
+    } else {
       SKY_RETURN_IF_ERROR(put(k, c->value()));
     }
     if (options.on_record) SKY_RETURN_IF_ERROR(options.on_record(index, k, c->value()));
@@ -405,7 +405,7 @@ Result<MergeResult> MergeRuns(RunSet* set, const MergeOptions& options) {
   }
   for (const Status& s : statuses) SKY_RETURN_IF_ERROR(s);
   for (int p = 0; p < nparts; ++p) {
-    result.records += counts[p];  // also for verify-only merges, which write no file
+    result.records += counts[p];
     if (paths[p].empty()) continue;
     result.sst_files.push_back(paths[p]);
     result.sst_bytes += sizes[p];

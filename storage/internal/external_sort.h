@@ -136,8 +136,6 @@ struct MergeOptions {
   // Bloom filters serve point lookups of keys that may be absent (primary-key index, plain
   // tables); streams that are only range-read or looked up by known keys skip them.
   bool bloom_filters = true;
-  // Only check the keys (count them, find duplicates): write no SST file.
-  bool verify_only = false;
   // Called once with the number of partitions before any on_record call. May be empty.
   std::function<void(int partitions)> on_start;
   // Called for every record in key order within a partition (partition p's calls are made on
