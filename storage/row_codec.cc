@@ -32,48 +32,112 @@ RowEncoder::RowEncoder(std::vector<ColumnType> types, std::vector<int> key_offse
     : types_(std::move(types)),
       key_offsets_(key_offsets.empty() ? std::vector<int>(types_.size(), -1)
                                        : std::move(key_offsets)),
-      bitmap_bytes_((types_.size() + 7) / 8) {}
+      bitmap_bytes_((types_.size() + 7) / 8) {
+  fixed_bytes_ = bitmap_bytes_;
+  for (size_t i = 0; i < types_.size(); ++i) {
+    Step step{static_cast<uint32_t>(i), 0, false};
+    if (key_offsets_[i] >= 0) {
+      step.width = kInKey;
+    } else {
+      switch (types_[i].type) {
+        case DataType::kSmallInt:
+          step.width = 2;
+          break;
+        case DataType::kInteger:
+          step.width = 4;
+          break;
+        case DataType::kBigInt:
+        case DataType::kTimestamp:
+          step.width = 8;
+          break;
+        case DataType::kBoolean:
+          step.width = 1;
+          break;
+        case DataType::kReal:
+          step.width = 4;
+          step.floating = true;
+          break;
+        case DataType::kDouble:
+          step.width = 8;
+          step.floating = true;
+          break;
+        case DataType::kChar:
+        case DataType::kVarChar:
+          step.width = 0;
+          string_columns_.push_back(static_cast<uint32_t>(i));
+          break;
+      }
+      if (step.width != 0) fixed_bytes_ += step.width;
+    }
+    steps_.push_back(step);
+  }
+}
 
 void RowEncoder::Encode(const ColumnBatch& batch, const std::vector<int>& column_map, size_t row,
                         std::string* out) const {
-  const size_t bitmap_at = out->size();
-  out->append(bitmap_bytes_, '\0');
-  for (size_t i = 0; i < types_.size(); ++i) {
-    const ColumnVector& col = batch.columns[static_cast<size_t>(column_map[i])];
+  // Room for the longest encoding (every value present, 5-byte string lengths), written
+  // through a pointer; trimmed to what was written at the end.
+  size_t room = fixed_bytes_;
+  for (uint32_t i : string_columns_) {
+    room += 5 + batch.columns[static_cast<size_t>(column_map[i])].strings[row].size();
+  }
+  const size_t at = out->size();
+  out->resize(at + room);
+  char* const bitmap = out->data() + at;
+  std::memset(bitmap, 0, bitmap_bytes_);
+  char* p = bitmap + bitmap_bytes_;
+  for (const Step& step : steps_) {
+    const ColumnVector& col = batch.columns[static_cast<size_t>(column_map[step.column])];
     if (col.nulls[row]) {
-      (*out)[bitmap_at + i / 8] = static_cast<char>((*out)[bitmap_at + i / 8] | (1 << (i % 8)));
+      bitmap[step.column / 8] =
+          static_cast<char>(bitmap[step.column / 8] | (1 << (step.column % 8)));
       continue;
     }
-    if (key_offsets_[i] >= 0) continue;  // the key carries it
-    switch (types_[i].type) {
-      case DataType::kSmallInt:
-        AppendRaw(out, static_cast<int16_t>(col.ints[row]));
+    switch (step.width) {
+      case kInKey:
         break;
-      case DataType::kInteger:
-        AppendRaw(out, static_cast<int32_t>(col.ints[row]));
-        break;
-      case DataType::kBigInt:
-      case DataType::kTimestamp:
-        AppendRaw(out, col.ints[row]);
-        break;
-      case DataType::kBoolean:
-        out->push_back(col.ints[row] != 0 ? 1 : 0);
-        break;
-      case DataType::kReal:
-        AppendRaw(out, static_cast<float>(col.doubles[row]));
-        break;
-      case DataType::kDouble:
-        AppendRaw(out, col.doubles[row]);
-        break;
-      case DataType::kChar:
-      case DataType::kVarChar: {
+      case 0: {
         const std::string& s = col.strings[row];
-        AppendVarint32(out, static_cast<uint32_t>(s.size()));
-        out->append(s);
+        auto v = static_cast<uint32_t>(s.size());
+        while (v >= 0x80) {
+          *p++ = static_cast<char>(v | 0x80);
+          v >>= 7;
+        }
+        *p++ = static_cast<char>(v);
+        std::memcpy(p, s.data(), s.size());
+        p += s.size();
         break;
       }
+      case 1:
+        *p++ = col.ints[row] != 0 ? 1 : 0;
+        break;
+      case 2: {
+        const auto v = static_cast<int16_t>(col.ints[row]);
+        std::memcpy(p, &v, 2);
+        p += 2;
+        break;
+      }
+      case 4:
+        if (step.floating) {
+          const auto v = static_cast<float>(col.doubles[row]);
+          std::memcpy(p, &v, 4);
+        } else {
+          const auto v = static_cast<int32_t>(col.ints[row]);
+          std::memcpy(p, &v, 4);
+        }
+        p += 4;
+        break;
+      default:  // 8
+        if (step.floating) {
+          std::memcpy(p, &col.doubles[row], 8);
+        } else {
+          std::memcpy(p, &col.ints[row], 8);
+        }
+        p += 8;
+        break;
     }
   }
+  out->resize(static_cast<size_t>(p - out->data()));
 }
 
 class ProjectedRowDecoder::Layout {
