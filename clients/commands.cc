@@ -113,9 +113,27 @@ int Releases(int argc, char** argv) {
   std::ostringstream out;
   if (json) out << "[";
   bool first_release = true;
+  int status = 0;
   for (const ReleaseInfo& r : *list) {
     auto store = Store::OpenReadOnly(r.directory);
-    if (!store.ok()) return Fail(store.status().WithContext("release " + r.name));
+    if (!store.ok()) {
+      // Still listed, with why it cannot be read (a store of another format, a damaged one):
+      // the other releases are listed all the same, and the exit status says 1.
+      const std::string why = store.status().ToString();
+      std::cerr << "skyshard: error: " << store.status().WithContext("release " + r.name).ToString()
+                << "\n";
+      status = 1;
+      if (json) {
+        out << (first_release ? "" : ",") << "\n  {\"name\": \"" << r.name
+            << "\", \"version\": " << r.version << ", \"published_at\": \"" << r.published_at
+            << "\", \"error\": " << nlohmann::json(why).dump() << "}";
+      } else {
+        out << r.name << "  version " << r.version << "  published " << r.published_at
+            << "  cannot be read: " << why << "\n";
+      }
+      first_release = false;
+      continue;
+    }
     const Catalog& c = (*store)->catalog();
     uint64_t total_rows = 0;
     for (const auto& t : c.tables) total_rows += t.row_count;
@@ -156,7 +174,7 @@ int Releases(int argc, char** argv) {
     out << "no releases in " << (*dir)->path() << "\n";
   }
   std::cout << out.str();
-  return 0;
+  return status;
 }
 
 int Load(int argc, char** argv) {

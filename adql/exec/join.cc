@@ -22,6 +22,45 @@ Status JoinOperator::Init() {
   return Status::OK();
 }
 
+Status JoinOperator::UseSureCandidates(const plan::Expr* residual) {
+  use_sure_ = true;
+  residual_.reset();
+  if (residual != nullptr) {
+    SKY_ASSIGN_OR_RETURN(residual_, ExpressionEvaluator::Compile(*residual, ctx_));
+  }
+  return Status::OK();
+}
+
+Status JoinOperator::SelectPairs(const ColumnBatch& pairs) {
+  const size_t n = pairs.num_rows;
+  if (!use_sure_ || sure_.size() != n) {
+    return condition_->Select(pairs, Selection::All(n), &keep_);
+  }
+  sure_rows_.clear();
+  unsure_rows_.clear();
+  for (size_t k = 0; k < n; ++k)
+    (sure_[k] ? sure_rows_ : unsure_rows_).push_back(static_cast<uint32_t>(k));
+  if (unsure_rows_.empty() && residual_ == nullptr) {
+    keep_.swap(sure_rows_);
+    return Status::OK();
+  }
+  keep_.clear();
+  if (!unsure_rows_.empty()) {
+    SKY_RETURN_IF_ERROR(condition_->Select(pairs, Selection::Of(n, unsure_rows_), &keep_));
+  }
+  if (residual_ != nullptr && !sure_rows_.empty()) {
+    SKY_RETURN_IF_ERROR(residual_->Select(pairs, Selection::Of(n, sure_rows_), &keep_sure_));
+  } else {
+    keep_sure_.swap(sure_rows_);
+  }
+  // Both ascending: merged, the pairs keep their order.
+  unsure_rows_.swap(keep_);
+  keep_.resize(unsure_rows_.size() + keep_sure_.size());
+  std::merge(unsure_rows_.begin(), unsure_rows_.end(), keep_sure_.begin(), keep_sure_.end(),
+             keep_.begin());
+  return Status::OK();
+}
+
 Status JoinOperator::Build() {
   ColumnBatch batch;
   while (true) {
@@ -89,6 +128,7 @@ Result<bool> JoinOperator::Next(ColumnBatch* out) {
     }
     lrows_.clear();
     rrows_.clear();
+    sure_.clear();
     static const std::vector<uint8_t> kNoSkip;
     const bool got =
         NextCandidates(batch_rows, semi_or_anti ? left_matched_ : kNoSkip, &lrows_, &rrows_);
@@ -97,7 +137,7 @@ Result<bool> JoinOperator::Next(ColumnBatch* out) {
         ColumnBatch& pairs = emits_pairs ? *out : pair_scratch_;
         pairs.columns.resize(left_types_.size() + right_types_.size());
         Assemble(lrows_, rrows_, &pairs);
-        SKY_RETURN_IF_ERROR(condition_->Select(pairs, Selection::All(pairs.num_rows), &keep_));
+        SKY_RETURN_IF_ERROR(SelectPairs(pairs));
         for (uint32_t k : keep_) {
           left_matched_[lrows_[k]] = 1;
           if (!right_matched_.empty()) right_matched_[rrows_[k]] = 1;

@@ -232,6 +232,14 @@ class SpatialJoinOperator final : public JoinOperator {
     chord2_limit_ = 4 * s * s;
     // |Dec1 - Dec2| never exceeds the separation.
     dec_pad_ = prefilter_ ? padded * kDegToRad : std::numeric_limits<double>::infinity();
+    // Pairs within the radius shrunk by the same margin satisfy the bounding conjunct whatever
+    // its formula: the join checks only the rest of the condition on them.
+    const double shrunk = r * (1 - 1e-9) - 1e-9;
+    if (keys_.has_residual && prefilter_ && shrunk > 0) {
+      const double t = std::sin(0.5 * shrunk * kDegToRad);
+      sure_chord2_ = 4 * t * t;
+      SKY_RETURN_IF_ERROR(UseSureCandidates(keys_.residual.get()));
+    }
     return Status::OK();
   }
 
@@ -361,6 +369,7 @@ class SpatialJoinOperator final : public JoinOperator {
           ++cursor_;
           left_out->push_back(l);
           right_out->push_back(r);
+          sure()->push_back(0);
         }
         NextPhase();
       }
@@ -438,6 +447,8 @@ class SpatialJoinOperator final : public JoinOperator {
     const double* by = b_y_.data();
     const double* bz = b_z_.data();
     const double x = row_x_, y = row_y_, z = row_z_, limit = chord2_limit_;
+    const double sure_limit = sure_chord2_;
+    std::vector<uint8_t>* const sure_out = sure();
     const bool prefilter = prefilter_;
     size_t c = cursor_;
     const size_t end = cursor_end_;
@@ -447,9 +458,11 @@ class SpatialJoinOperator final : public JoinOperator {
         break;
       }
       if (dec[c] < lo) continue;
+      double d2 = limit;
       if (prefilter) {
         const double dx = bx[c] - x, dy = by[c] - y, dz = bz[c] - z;
-        if (dx * dx + dy * dy + dz * dz > limit) continue;
+        d2 = dx * dx + dy * dy + dz * dz;
+        if (d2 > limit) continue;
       }
       if (left_out->size() >= max) {
         cursor_ = c;
@@ -457,6 +470,7 @@ class SpatialJoinOperator final : public JoinOperator {
       }
       left_out->push_back(l);
       right_out->push_back(b_row_[c]);
+      sure_out->push_back(d2 < sure_limit ? 1 : 0);
     }
     cursor_ = c;
     return true;
@@ -666,7 +680,10 @@ class SpatialJoinOperator final : public JoinOperator {
   int order_ = 0;            // the order of the buckets
   bool prefilter_ = true;
   double chord2_limit_ = 0;  // the padded radius as a squared chord between unit vectors
-  double dec_pad_ = 0;       // radians
+  // The radius shrunk by the margin, likewise: a candidate closer than this is a sure match of
+  // the bounding conjunct (-1: no candidate is, e.g. no residual known).
+  double sure_chord2_ = -1;
+  double dec_pad_ = 0;  // radians
 
   // Build side while building: per row, the position (degrees; 0 when NULL).
   std::vector<double> build_ra_, build_dec_;

@@ -87,6 +87,8 @@ SpatialJoinKeys SpatialJoinKeys::Clone() const {
   c.radius_deg = radius_deg;
   c.restrict_left_scan = restrict_left_scan;
   c.partition_order = partition_order;
+  c.residual = residual != nullptr ? residual->Clone() : nullptr;
+  c.has_residual = has_residual;
   return c;
 }
 

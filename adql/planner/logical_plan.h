@@ -159,6 +159,13 @@ struct SpatialJoinKeys {
   // pixels at this order and their neighbours only (memory bounded by a partition and its
   // margin; Explain: "partitioned(order=N)"). -1: the right input is built whole.
   int partition_order = -1;
+  // The join condition without the conjunct these keys came from (over the left columns
+  // followed by the right ones, as `condition`); null when that conjunct was the whole
+  // condition. A candidate pair clearly within radius_deg satisfies that conjunct, so the
+  // executor checks only this on such pairs (and the whole condition on the others).
+  // Meaningful only when `has_residual` (the planner set it).
+  ExprPtr residual;
+  bool has_residual = false;
 
   SpatialJoinKeys Clone() const;
 };

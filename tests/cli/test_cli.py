@@ -78,6 +78,36 @@ class CliTest(unittest.TestCase):
             self.assertIn("ForcedSource", text)
             self.assertIn(str(expected["ForcedSource"]), text)
 
+    def test_releases_lists_a_release_it_cannot_read(self):
+        # Two releases in one data directory; one of them damaged (its store's CURRENT file
+        # gone, as a store of another format or a broken disk would also leave it unreadable).
+        data = os.path.join(self.tmp, "data-unreadable")
+        manifest = os.path.join(self.csv, "manifest.yaml")
+        other = os.path.join(self.csv, "other.yaml")
+        with open(manifest) as f:
+            text = f.read()
+        self.assertIn("release: dp02_dc2_catalogs", text)
+        with open(other, "w") as f:
+            f.write(text.replace("release: dp02_dc2_catalogs", "release: other"))
+        run("load", "--data", data, manifest)
+        run("load", "--data", data, other)
+        rels = {r["name"]: r for r in self.releases(data)}
+        os.remove(os.path.join(data, rels["other"]["name"] + ".v" + str(rels["other"]["version"]),
+                               "CURRENT"))
+        p = run("releases", "--data", data, "--json", check=False)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        listed = {r["name"]: r for r in json.loads(p.stdout)}
+        self.assertEqual(sorted(listed), ["dp02_dc2_catalogs", "other"])
+        self.assertIn("no store in", listed["other"]["error"])
+        self.assertNotIn("error", listed["dp02_dc2_catalogs"])
+        self.assertEqual(listed["dp02_dc2_catalogs"]["rows"], rels["dp02_dc2_catalogs"]["rows"])
+        self.assertIn("skyshard: error: NotFound: release other", p.stderr)
+        p = run("releases", "--data", data, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("other  version", p.stdout)
+        self.assertIn("cannot be read", p.stdout)
+        self.assertIn("ForcedSource", p.stdout)  # the readable release's tables
+
     def test_replace_and_drop(self):
         data = os.path.join(self.tmp, "data-replace")
         manifest = os.path.join(self.csv, "manifest.yaml")

@@ -40,11 +40,21 @@ class JoinOperator : public Operator {
   ExecContext* ctx() { return ctx_; }
   RowStore& right_store() { return right_; }
 
+  // For a subclass that knows of some candidates that they satisfy the join condition but for
+  // `residual` (null: nothing), a part of it: a cross-match's pairs clearly within the radius
+  // (adql/exec/spatial_join.cc). It then appends to sure() one flag per candidate pair it
+  // proposes (1: only `residual` need be checked); the rest get the whole condition.
+  Status UseSureCandidates(const plan::Expr* residual);
+  std::vector<uint8_t>* sure() { return &sure_; }
+
  private:
   Status Build();
   // out = left rows `lrows` beside right rows `rrows` (kNone: NULLs).
   void Assemble(const std::vector<uint32_t>& lrows, const std::vector<uint32_t>& rrows,
                 ColumnBatch* out);
+  // keep_ = the pairs (rows of `pairs`) that satisfy the condition, checking only the residual
+  // on the sure ones.
+  Status SelectPairs(const ColumnBatch& pairs);
 
   const plan::Join& node_;
   plan::JoinType type_;
@@ -61,6 +71,10 @@ class JoinOperator : public Operator {
   ColumnBatch pair_scratch_;
   std::vector<uint8_t> left_matched_, right_matched_;
   std::vector<uint32_t> lrows_, rrows_, keep_;
+  bool use_sure_ = false;
+  std::unique_ptr<ExpressionEvaluator> residual_;  // null: sure pairs need no check
+  std::vector<uint8_t> sure_;
+  std::vector<uint32_t> sure_rows_, unsure_rows_, keep_sure_;
 };
 
 }  // namespace skyshard::adql::exec

@@ -122,6 +122,9 @@ void SwapJoinInputs(PlanPtr* slot) {
   const int right = static_cast<int>(j.children[1]->schema.size());
   auto to_swapped = [&](int c) { return c < left ? c + right : c - left; };
   if (j.condition != nullptr) RemapColumns(*j.condition, to_swapped);
+  if (j.spatial.has_value() && j.spatial->residual != nullptr) {
+    RemapColumns(*j.spatial->residual, to_swapped);
+  }
   std::swap(j.children[0], j.children[1]);
   std::swap(j.left_keys, j.right_keys);
   if (j.spatial.has_value()) {

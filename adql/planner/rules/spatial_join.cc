@@ -342,13 +342,24 @@ void Visit(PlanPtr* slot, const PlannerOptions& options) {
   const int left_width = static_cast<int>(j.children[0]->schema.size());
   std::vector<const Expr*> conjuncts;
   CollectConjuncts(*j.condition, &conjuncts);
-  for (const Expr* c : conjuncts) {
-    if (auto k = SpatialKeysOf(*c, left_width)) {
+  size_t chosen = 0;
+  for (size_t i = 0; i < conjuncts.size(); ++i) {
+    if (auto k = SpatialKeysOf(*conjuncts[i], left_width)) {
       // Several bounds (a cross-match within r1 and within r2): the smallest.
-      if (!j.spatial.has_value() || k->radius_deg < j.spatial->radius_deg) j.spatial = std::move(k);
+      if (!j.spatial.has_value() || k->radius_deg < j.spatial->radius_deg) {
+        j.spatial = std::move(k);
+        chosen = i;
+      }
     }
   }
   if (!j.spatial.has_value()) return;
+  // What a pair clearly within the radius must still satisfy: every other conjunct.
+  std::vector<ExprPtr> rest;
+  for (size_t i = 0; i < conjuncts.size(); ++i) {
+    if (i != chosen) rest.push_back(conjuncts[i]->Clone());
+  }
+  j.spatial->residual = rest.empty() ? nullptr : CombineConjuncts(std::move(rest));
+  j.spatial->has_residual = true;
   j.left_keys.clear();
   j.right_keys.clear();
   const bool swappable = j.type == JoinType::kInner || j.type == JoinType::kLeft ||
