@@ -19,8 +19,9 @@
 //
 // Either way, candidates that are clearly farther than r (a Dec band, then the squared chord
 // between unit vectors against that of r, with a small margin: no trigonometry per candidate)
-// are dropped here; the join condition, still whole, decides on the rest
-// (JoinOperator), so the result is the nested loop's to the last bit.
+// are dropped here; candidates clearly nearer than r are marked sure, and the join checks only
+// the rest of the condition on them (SpatialJoinKeys::residual); the whole condition decides on
+// the borderline ones (JoinOperator), so the result is the nested loop's to the last bit.
 //
 // Rows whose position is NULL match nothing (every bounding form is NULL then). A position that
 // is not a valid one (non-finite, Dec beyond a pole) is not filed under a pixel: such a build row
