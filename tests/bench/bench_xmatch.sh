@@ -428,8 +428,20 @@ if [[ $PG_DONE == 1 ]]; then
   check "targets x A" "$SKY_UP_N" "$PG_UP_N" "PostgreSQL"
 fi
 if [[ $STILTS_DONE == 1 ]]; then
-  check "A x B" "$SKY_ALL_N" "$ST_ALL_N" "STILTS"
-  check "targets x A" "$SKY_UP_N" "$ST_UP_N" "STILTS"
+  # STILTS 3.4.7 (Debian 12) misses some pairs that straddle RA 0/360 (docs/benchmarks.md,
+  # 2026-11-22 08:04: 57 of 9.8 M at 10 M x 10 M, all across RA 0, 56 of them near a pole).
+  # Fewer pairs from STILTS is reported, not failed, only when PostgreSQL ran and found exactly
+  # skyshard's pairs; anything else fails.
+  stilts_check() {  # stilts_check WHAT SKY_N STILTS_N PG_N
+    if [[ $2 != "$3" && $PG_DONE == 1 && $4 == "$2" && $3 =~ ^[0-9]+$ && $3 -lt $2 ]]; then
+      echo "- $1: STILTS found $(( $2 - $3 )) pair(s) fewer than skyshard and PostgreSQL, which agree ($2)." \
+           >>"$OUT/bench_xmatch.md"
+    else
+      check "$1" "$2" "$3" "STILTS"
+    fi
+  }
+  stilts_check "A x B" "$SKY_ALL_N" "$ST_ALL_N" "${PG_ALL_N:-}"
+  stilts_check "targets x A" "$SKY_UP_N" "$ST_UP_N" "${PG_UP_N:-}"
 fi
 cp "$OUT/bench_xmatch.md" "$WORKDIR/bench_xmatch.md"
 echo
