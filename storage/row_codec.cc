@@ -11,8 +11,6 @@ namespace skyshard {
 
 namespace {
 
-using internal::AppendRaw;
-using internal::AppendVarint32;
 using internal::ReadVarint32;
 
 static_assert(std::endian::native == std::endian::little,
@@ -104,8 +102,7 @@ void RowEncoder::Encode(const ColumnBatch& batch, const std::vector<int>& column
           v >>= 7;
         }
         *p++ = static_cast<char>(v);
-        std::memcpy(p, s.data(), s.size());
-        p += s.size();
+        p = std::copy(s.begin(), s.end(), p);
         break;
       }
       case 1:

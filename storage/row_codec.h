@@ -146,20 +146,9 @@ class RowDecoder {
   const std::vector<ColumnType>& types() const { return types_; }
 
  private:
-  // How column `column` is written: its NULL bit, then (unless the key carries it) its value.
-  struct Step {
-    uint32_t column;
-    uint8_t width;  // bytes of a fixed-width value; 0: a string; kInKey: not in the value
-    bool floating;  // a REAL or DOUBLE, from ColumnVector::doubles
-  };
-  static constexpr uint8_t kInKey = 0xff;
-
   std::vector<ColumnType> types_;
   std::vector<int> key_offsets_;
   size_t bitmap_bytes_;
-  std::vector<Step> steps_;
-  std::vector<uint32_t> string_columns_;
-  size_t fixed_bytes_ = 0;  // bitmap plus every fixed-width value: a row's size without strings
 };
 
 }  // namespace skyshard
