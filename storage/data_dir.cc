@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "common/types.h"
+#include "storage/internal/file_io.h"
 
 namespace skyshard {
 
@@ -22,14 +23,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using internal::ErrnoMessage;
+
 constexpr const char* kRegistryFile = "RELEASES";
 constexpr const char* kLockFile = "LOCK";
 constexpr const char* kStagingDir = "staging";
 constexpr int kRegistryFormat = 1;
-
-std::string ErrnoMessage(const std::string& what, const std::string& path) {
-  return what + " " + path + ": " + std::strerror(errno);
-}
 
 Status FsyncPath(const std::string& path, bool directory) {
   int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);

@@ -12,6 +12,7 @@
 #include <queue>
 #include <thread>
 
+#include "storage/internal/file_io.h"
 #include "storage/internal/keys.h"
 #include "storage/internal/rocksdb_options.h"
 #include "storage/internal/rocksdb_status.h"
@@ -35,10 +36,6 @@ uint64_t OrderBytes(std::string_view key, size_t at) {
   return v;
 }
 
-std::string Errno(const std::string& what, const std::string& path) {
-  return what + " " + path + ": " + std::strerror(errno);
-}
-
 // Sequential reader of one run file, from a starting offset.
 class RunCursor {
  public:
@@ -55,9 +52,9 @@ class RunCursor {
   Status Open(const std::string& path, uint64_t offset) {
     path_ = path;
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) return Status::IOError(Errno("cannot open run", path));
+    if (fd_ < 0) return Status::IOError(ErrnoMessage("cannot open run", path));
     if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0) {
-      return Status::IOError(Errno("cannot seek run", path));
+      return Status::IOError(ErrnoMessage("cannot seek run", path));
     }
     buf_.resize(kIoBuffer);
     return Advance();
@@ -135,7 +132,7 @@ class RunCursor {
       ssize_t r = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
       if (r < 0) {
         if (errno == EINTR) continue;
-        status_ = Status::IOError(Errno("cannot read run", path_));
+        status_ = Status::IOError(ErrnoMessage("cannot read run", path_));
         return false;
       }
       if (r == 0) eof_ = true;
@@ -159,19 +156,6 @@ class RunCursor {
   uint64_t head_ = 0;
   Status status_;
 };
-
-Status WriteAll(int fd, const char* p, size_t n, const std::string& path) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return Status::IOError(Errno("cannot write", path));
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return Status::OK();
-}
 
 }  // namespace
 
@@ -253,7 +237,7 @@ Status RunBuilder::Flush() {
   }
   run.path = tmp_dir_ + "/" + set_->name() + "." + std::to_string(g_run_counter++) + ".run";
   int fd = ::open(run.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError(Errno("cannot create run", run.path));
+  if (fd < 0) return Status::IOError(ErrnoMessage("cannot create run", run.path));
   std::string out;
   out.reserve(kIoBuffer + 4096);
   Status s;
@@ -276,7 +260,7 @@ Status RunBuilder::Flush() {
     }
   }
   if (s.ok()) s = WriteAll(fd, out.data(), out.size(), run.path);
-  if (::close(fd) != 0 && s.ok()) s = Status::IOError(Errno("cannot close", run.path));
+  if (::close(fd) != 0 && s.ok()) s = Status::IOError(ErrnoMessage("cannot close", run.path));
   SKY_RETURN_IF_ERROR(s);
   run.bytes = offset;
   set_->Add(std::move(run));

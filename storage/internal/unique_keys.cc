@@ -10,6 +10,8 @@
 #include <queue>
 #include <thread>
 
+#include "storage/internal/file_io.h"
+
 namespace skyshard::internal {
 
 namespace {
@@ -18,10 +20,6 @@ constexpr uint64_t kSampleEvery = 4096;
 constexpr size_t kReadKeys = 1 << 16;  // keys per read of a run file (512 KiB)
 
 std::atomic<uint64_t> g_keys_run_counter{0};
-
-std::string Errno(const std::string& what, const std::string& path) {
-  return what + " " + path + ": " + std::strerror(errno);
-}
 
 int64_t Unflip(uint64_t v) { return static_cast<int64_t>(v ^ (uint64_t{1} << 63)); }
 
@@ -57,7 +55,7 @@ class KeyCursor {
     }
     path_ = path;
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) return Status::IOError(Errno("cannot open run", path));
+    if (fd_ < 0) return Status::IOError(ErrnoMessage("cannot open run", path));
     // Start at the last sample below lo, then skip forward.
     auto it = std::lower_bound(samples.begin(), samples.end(), lo);
     const uint64_t block =
@@ -92,7 +90,7 @@ class KeyCursor {
     while (want > 0) {
       ssize_t r = ::pread(fd_, p, want, offset);
       if (r < 0 && errno == EINTR) continue;
-      if (r < 0) return Status::IOError(Errno("cannot read run", path_));
+      if (r < 0) return Status::IOError(ErrnoMessage("cannot read run", path_));
       if (r == 0) return Status::Corruption("run file " + path_ + " is truncated");
       p += r;
       offset += r;
@@ -111,19 +109,6 @@ class KeyCursor {
   uint64_t file_next_ = 0;  // index in the file of the key after buf_'s
   std::vector<uint64_t> buf_;
 };
-
-Status WriteAll(int fd, const char* p, size_t n, const std::string& path) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return Status::IOError(Errno("cannot write", path));
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return Status::OK();
-}
 
 }  // namespace
 
@@ -161,12 +146,12 @@ Status UniqueKeys::AddRun(std::vector<uint64_t>* sorted) {
     run->path = tmp_dir_ + "/" + name_ + "." + std::to_string(g_keys_run_counter++) + ".keys";
     int fd = ::open(run->path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-      Status s = Status::IOError(Errno("cannot create run", run->path));
+      Status s = Status::IOError(ErrnoMessage("cannot create run", run->path));
       run->path.clear();  // nothing to unlink
       return s;
     }
     Status s = WriteAll(fd, reinterpret_cast<const char*>(sorted->data()), bytes, run->path);
-    if (::close(fd) != 0 && s.ok()) s = Status::IOError(Errno("cannot close", run->path));
+    if (::close(fd) != 0 && s.ok()) s = Status::IOError(ErrnoMessage("cannot close", run->path));
     SKY_RETURN_IF_ERROR(s);  // ~Run removes the file
     sorted->clear();
   }
