@@ -11,6 +11,7 @@
 #include <random>
 
 #include "storage/internal/keys.h"
+#include "tests/storage/test_release.h"
 
 namespace skyshard::internal {
 namespace {
@@ -31,11 +32,9 @@ std::string Key(uint64_t a, uint64_t b, uint64_t c) {
 class ExternalSortTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (fs::temp_directory_path() /
-            ("external-sort-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-               .string();
-    fs::remove_all(dir_);
+    dir_ =
+        skyshard::testing::TempDir(std::string("external-sort-") +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_ + "/tmp");
     fs::create_directories(dir_ + "/sst");
   }

@@ -12,6 +12,8 @@
 #include <random>
 #include <thread>
 
+#include "tests/storage/test_release.h"
+
 namespace skyshard::internal {
 namespace {
 
@@ -20,12 +22,9 @@ namespace fs = std::filesystem;
 class UniqueKeysTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (fs::temp_directory_path() /
-            ("unique-keys-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-               .string();
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ =
+        skyshard::testing::TempDir(std::string("unique-keys-") +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
   }
   void TearDown() override { fs::remove_all(dir_); }
 
