@@ -384,17 +384,17 @@ fi
   cat "$OUT/table.md" 2>/dev/null || true
   if [[ -s $OUT/stream.jsonl ]]; then
     echo
-    echo "Whole-table streaming (\`$STREAM_SQL\`, to a reader that discards it; RSS sampled every 20 ms):"
+    echo "Whole-table streaming (\`$STREAM_SQL\`, to a reader that discards it; own memory (RssAnon) sampled every 20 ms):"
     echo
     python3 - "$OUT/stream.jsonl" <<'PYEOF'
 import json, sys
-print("| producer | rows | rows counted | MB | s | rows/s | first byte (s) | peak RSS (MB) | RSS at 10% / 50% / 90% of output (MB) |")
-print("|---|---:|---|---:|---:|---:|---:|---:|---|")
+print("| producer | rows | rows counted | MB | s | rows/s | first byte (s) | peak RssAnon (MB) | RssAnon at 10% / 50% / 90% of output (MB) | peak VmRSS (MB) |")
+print("|---|---:|---|---:|---:|---:|---:|---:|---|---:|")
 for line in open(sys.argv[1]):
     r = json.loads(line)
-    at = r["rss_mb_at"]
+    at = r["anon_mb_at"]
     print(f"| {r['label']} | {r['rows']} | {'yes' if r['checked'] else 'no'} | {r['bytes'] / 2**20:.0f} | {r['seconds']} | "
-          f"{r['rows_per_s'] or ''} | {r['first_byte_s']} | {r['peak_rss_mb']} | {at['10%']} / {at['50%']} / {at['90%']} |")
+          f"{r['rows_per_s'] or ''} | {r['first_byte_s']} | {r['peak_anon_mb']} | {at['10%']} / {at['50%']} / {at['90%']} | {r['peak_rss_mb']} |")
 PYEOF
   fi
 } >"$WORKDIR/bench_query.md"

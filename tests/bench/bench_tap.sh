@@ -138,7 +138,8 @@ T_CELL=$(( DURATION * 2 + 120 ))
 T_STREAM=$(( 600 + STREAM_ROWS / 5000 ))
 T_VERIFY=$(( 300 + ROWS_EST / 20000 ))
 
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+# A server's own memory (RssAnon): not the mapped store files, which are page cache.
+rss_kb() { awk '/^RssAnon:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 # run_client LOG SECONDS CMD...: runs a client under a timeout; its output goes indented to
 # stdout (comment and header lines left out) and whole to LOG; returns the client's status.

@@ -4,11 +4,13 @@
   stream_probe.py --rows N [--check-csv] [--label L] [--json-out F] -- CMD ARGS...
 
 Reads the command's stdout as fast as it comes (discarding it), counts bytes and newlines, and
-samples the command's resident memory (VmRSS from /proc/PID/status) every 20 ms. Prints one JSON
-object (and appends it to --json-out): rows (newlines, less one with --csv-header), bytes,
-seconds, rows_per_s, mb_per_s, first_byte_s (time to the first byte of output), peak_rss_mb
-(VmHWM at the end, or the sampled maximum), and rss_mb_at: the sampled RSS when 10%, 50% and
-90% of the bytes had arrived, which shows whether memory grows with the result. --rows gives the
+samples the command's own memory (RssAnon from /proc/PID/status: heap and stacks, not the
+mapped store files, which are page cache) and its VmRSS every 20 ms. Prints one JSON object
+(and appends it to --json-out): rows (newlines, less one with --csv-header), bytes, seconds,
+rows_per_s, mb_per_s, first_byte_s (time to the first byte of output), peak_anon_mb (the sampled
+maximum of RssAnon), anon_mb_at: the sampled RssAnon when 10%, 50% and 90% of the bytes had
+arrived, which shows whether memory grows with the result, and peak_rss_mb (VmHWM at the end,
+or the sampled maximum of VmRSS; it includes the store's mapped pages that the command read). --rows gives the
 number of rows the output holds (for rows/s); with --check-csv the output is CSV with a header
 line and its lines are counted and must be exactly that many.
 
@@ -52,15 +54,17 @@ def main():
 
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, bufsize=0)
-    samples = []  # (bytes so far, rss)
-    state = {"bytes": 0, "peak": 0, "hwm": None, "done": False}
+    samples = []  # (bytes so far, RssAnon)
+    state = {"bytes": 0, "peak": 0, "peak_anon": 0, "hwm": None, "done": False}
 
     def sampler():
         while not state["done"]:
             rss = read_status(proc.pid, "VmRSS")
-            if rss is not None:
-                samples.append((state["bytes"], rss))
+            anon = read_status(proc.pid, "RssAnon")
+            if rss is not None and anon is not None:
+                samples.append((state["bytes"], anon))
                 state["peak"] = max(state["peak"], rss)
+                state["peak_anon"] = max(state["peak_anon"], anon)
                 hwm = read_status(proc.pid, "VmHWM")
                 if hwm is not None:
                     state["hwm"] = hwm
@@ -91,10 +95,10 @@ def main():
     rows = args.rows
     counted = newlines - 1 if args.check_csv else None
 
-    def rss_at(share):
-        for b, rss in samples:
+    def anon_at(share):
+        for b, anon in samples:
             if b >= share * total:
-                return round(rss / 2**20, 1)
+                return round(anon / 2**20, 1)
         return None
 
     peak = max(state["peak"], state["hwm"] or 0)
@@ -107,8 +111,9 @@ def main():
         "rows_per_s": round(rows / seconds) if seconds > 0 else None,
         "mb_per_s": round(total / 2**20 / seconds, 1) if seconds > 0 else None,
         "first_byte_s": round(first_byte, 3) if first_byte is not None else None,
+        "peak_anon_mb": round(state["peak_anon"] / 2**20, 1),
+        "anon_mb_at": {"10%": anon_at(0.1), "50%": anon_at(0.5), "90%": anon_at(0.9)},
         "peak_rss_mb": round(peak / 2**20, 1),
-        "rss_mb_at": {"10%": rss_at(0.1), "50%": rss_at(0.5), "90%": rss_at(0.9)},
     }
     line = json.dumps(out)
     print(line)

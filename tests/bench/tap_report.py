@@ -3,7 +3,7 @@
 
 Reads the run's files in --out (written by bench_tap.sh and its clients):
   cells.jsonl    the peer's bench_tap.py --json-out, one line per (server, workload, clients)
-  cells.tsv      bench_tap.sh: load averages before each cell, server RSS after it
+  cells.tsv      bench_tap.sh: load averages before each cell, server RssAnon after it
   raw-S.csv      the peer's bench_tap.py --raw-out: workload,C,t,latency_ms,rows per query
   xmatch.jsonl   tap_xmatch.py; stream.jsonl: tap_stream.py (label "server;load=a b c")
   wrk.jsonl      tap_wrk.py: the same cone and light-curve queries from wrk
@@ -237,7 +237,7 @@ def main():
         lines.append("")
     if st:
         lines.append("| download | rows | MiB | exec s | download s | total s | rows/s | "
-                     "server RSS before / peak MB | goal | load avg |")
+                     "server RssAnon before / peak MB | goal | load avg |")
         lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
         for s in servers:
             for w in ("stream_async", "stream_sync"):
@@ -247,7 +247,7 @@ def main():
                 goal = "-"
                 if s == "skyshard":
                     ok = r["rows_per_s"] >= 2e6 and r.get("rss_peak_mb", 1e9) < 300
-                    goal = ">= 2 M rows/s, RSS < 300 MB: %s" % ("met" if ok else "MISSED")
+                    goal = ">= 2 M rows/s, RssAnon < 300 MB: %s" % ("met" if ok else "MISSED")
                 lines.append("| %s %s | %d | %.0f | %.2f | %.2f | %.2f | %s | %s / %s%s | %s | %s |" % (
                     s, w.replace("stream_", ""), r["rows"], r["bytes"] / 2**20, r["exec_s"],
                     r["download_s"], r["total_s"], "{:,}".format(r["rows_per_s"]),

@@ -7,8 +7,9 @@
   sync:  POST /sync and read the streamed answer.
 
 Times submit -> COMPLETED (execution), the download (first to last byte), and the whole
-(submit -> last byte); rows/s = rows / whole. Meanwhile a thread samples the resident set
-(VmRSS) of the server process(es) given with --pid every 20 ms, with --tree also of their
+(submit -> last byte); rows/s = rows / whole. Meanwhile a thread samples the own memory
+(RssAnon: heap and stacks; not mapped files such as skyshard's store, which are page cache) of
+the server process(es) given with --pid every 20 ms, with --tree also of their
 descendants (DaCHS runs async jobs in a `dachs taprun` child), and reports the peak sum, the
 value before the query, and the main pid's VmHWM (peak since the process started).
 
@@ -45,10 +46,11 @@ _STREAM_CLOSE = re.compile(rb"</(?:\w+:)?STREAM\s*>")
 
 
 def rss_kb(pid):
+    """The process's own resident memory (RssAnon) in KiB, 0 when it is gone."""
     try:
         with open("/proc/%d/status" % pid) as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith("RssAnon:"):
                     return int(line.split()[1])
     except OSError:
         pass
@@ -294,7 +296,7 @@ def main():
     print("stream_%-5s rows %d  %.1f MiB  exec %.2f s  download %.2f s  total %.2f s  "
           "%.0f rows/s%s" % (args.mode, out["rows"], out["bytes"] / 2**20, out["exec_s"],
                             out["download_s"], out["total_s"], out["rows_per_s"],
-                            "  RSS %.0f -> peak %.0f MB (VmHWM %.0f MB)" % (
+                            "  RssAnon %.0f -> peak %.0f MB (VmHWM %.0f MB)" % (
                                 out["rss_before_mb"], out["rss_peak_mb"], out["vmhwm_mb"])
                             if sampler else ""), flush=True)
     if args.json_out:
