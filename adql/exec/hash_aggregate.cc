@@ -88,12 +88,13 @@ void AggregateTable::GrowStates(size_t groups) {
   group_count_ = groups;
 }
 
-Status AggregateTable::GroupIds(const ColumnBatch& keys, std::vector<uint32_t>* ids) {
+Status AggregateTable::GroupIds(const std::vector<const ColumnVector*>& keys, size_t n,
+                                std::vector<uint32_t>* ids) {
   if (node_.groups.empty()) {
-    ids->assign(keys.num_rows, 0);
+    ids->assign(n, 0);
     return Status::OK();
   }
-  SKY_RETURN_IF_ERROR(groups_->Lookup(keys, /*insert=*/true, ids, &inserted_));
+  SKY_RETURN_IF_ERROR(groups_->Lookup(keys, n, /*insert=*/true, ids, &inserted_));
   const size_t before = group_count_;
   GrowStates(groups_->size());
   if (group_count_ > before) {
@@ -161,30 +162,56 @@ Status AggregateTable::Update(size_t k, const ColumnVector& values,
   return Status::OK();
 }
 
+namespace {
+
+// Whether the values of `v` can be used as they are where a column of type `to` is wanted: a
+// column (of the input, or computed), not a constant or geometry, holding its values in the
+// same physical form, and for integers of the same type (ConvertColumn would check the range).
+bool UsableInPlace(const EvalVector& v, ColumnType to) {
+  if (v.constant || VPhysOf(v.type) == VPhys::kGeo) return false;
+  const ColumnType have = v.col().type;
+  return PhysOf(have.type) == PhysOf(to.type) &&
+         (PhysOf(to.type) != Phys::kInt || have.type == to.type);
+}
+
+}  // namespace
+
 Status AggregateTable::Consume(const ColumnBatch& input) {
   const size_t n = input.num_rows;
   if (n == 0) return Status::OK();
   const Selection all = Selection::All(n);
+  // Group keys that are input columns (GROUP BY band) are looked up where they lie; others are
+  // computed into keys_.
   keys_.columns.resize(group_exprs_.size());
-  keys_.num_rows = n;
+  key_values_.resize(group_exprs_.size());
+  key_columns_.resize(group_exprs_.size());
   for (size_t g = 0; g < group_exprs_.size(); ++g) {
-    SKY_RETURN_IF_ERROR(group_exprs_[g]->EvaluateColumn(input, &keys_.columns[g]));
+    EvalVector& v = key_values_[g];
+    SKY_RETURN_IF_ERROR(group_exprs_[g]->Evaluate(input, all, &v));
+    if (UsableInPlace(v, group_types_[g])) {
+      key_columns_[g] = &v.col();
+      continue;
+    }
+    MaterializeColumn(v, n, &keys_.columns[g]);
     SKY_RETURN_IF_ERROR(ConvertColumn(group_types_[g], &keys_.columns[g]));
+    key_columns_[g] = &keys_.columns[g];
   }
-  SKY_RETURN_IF_ERROR(GroupIds(keys_, &ids_));
+  SKY_RETURN_IF_ERROR(GroupIds(key_columns_, n, &ids_));
   for (size_t k = 0; k < states_.size(); ++k) {
     State& s = states_[k];
     const ColumnVector* values = nullptr;
     if (arg_exprs_[k] != nullptr) {
       SKY_RETURN_IF_ERROR(arg_exprs_[k]->Evaluate(input, all, &value_));
-      if (VPhysOf(value_.type) == VPhys::kGeo) {
-        MaterializeColumn(value_, n, &column_);
-      } else {
+      if (VPhysOf(value_.type) != VPhys::kGeo) {
         SKY_RETURN_IF_ERROR(internal::Coerce(&value_, s.arg_type, all));
-        MaterializeColumn(value_, n, &column_);
       }
-      SKY_RETURN_IF_ERROR(ConvertColumn(s.extreme.type, &column_));
-      values = &column_;
+      if (UsableInPlace(value_, s.extreme.type)) {
+        values = &value_.col();  // AVG(psfFlux): the input column itself
+      } else {
+        MaterializeColumn(value_, n, &column_);
+        SKY_RETURN_IF_ERROR(ConvertColumn(s.extreme.type, &column_));
+        values = &column_;
+      }
     } else {
       column_.Clear();
       column_.type = plan::StorageTypeOf(ValueType::kBigInt);
@@ -217,7 +244,10 @@ Status AggregateTable::Merge(AggregateTable* other) {
   if (node_.groups.empty()) {
     map.assign(other->group_count_, 0);
   } else {
-    SKY_RETURN_IF_ERROR(GroupIds(other->groups_->rows(), &map));
+    const ColumnBatch& rows = other->groups_->rows();
+    std::vector<const ColumnVector*> keys;
+    for (const ColumnVector& c : rows.columns) keys.push_back(&c);
+    SKY_RETURN_IF_ERROR(GroupIds(keys, rows.num_rows, &map));
   }
   for (size_t k = 0; k < states_.size(); ++k) {
     State& s = states_[k];

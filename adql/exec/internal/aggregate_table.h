@@ -46,8 +46,9 @@ class AggregateTable {
     bool int_sum = false;
   };
 
-  // The group ids of the rows of `keys` (inserting new groups).
-  Status GroupIds(const ColumnBatch& keys, std::vector<uint32_t>* ids);
+  // The group ids of rows [0, n) of the key columns `keys` (inserting new groups).
+  Status GroupIds(const std::vector<const ColumnVector*>& keys, size_t n,
+                  std::vector<uint32_t>* ids);
   void GrowStates(size_t groups);
   // Adds values[0..n) (non-DISTINCT semantics) to groups ids[0..n) of aggregate `k`.
   Status Update(size_t k, const ColumnVector& values, const std::vector<uint32_t>& ids, size_t n);
@@ -67,6 +68,8 @@ class AggregateTable {
   ColumnBatch keys_, pairs_;
   std::vector<uint32_t> ids_, pair_ids_, rows_scratch_;
   std::vector<uint8_t> inserted_;
+  std::vector<EvalVector> key_values_;
+  std::vector<const ColumnVector*> key_columns_;
   EvalVector value_;
   ColumnVector column_;
 };

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <string_view>
 #include <vector>
 
 #include "adql/exec/internal/column_util.h"
@@ -38,10 +39,11 @@ class RowStore {
     rows_.num_rows += n;
     return Account(begin);
   }
-  Status AppendOne(const ColumnBatch& batch, size_t row) {
+  // Appends row `row` of columns[0..) (one per stored column).
+  Status AppendOne(const ColumnVector* const* columns, size_t row) {
     const size_t begin = rows_.num_rows;
     for (size_t c = 0; c < rows_.columns.size(); ++c) {
-      AppendValue(batch.columns[c], row, &rows_.columns[c]);
+      AppendValue(*columns[c], row, &rows_.columns[c]);
     }
     rows_.num_rows += 1;
     pending_ += 1;
@@ -139,15 +141,21 @@ inline bool RowsEqual(const ColumnBatch& a, size_t i, const ColumnBatch& b, size
   return true;
 }
 
-// Hashes of every row of `batch` over all its columns.
-inline void HashRows(const ColumnBatch& batch, std::vector<uint64_t>* hashes) {
-  if (batch.columns.empty()) {
-    hashes->assign(batch.num_rows, 0);
+// Hashes of rows [0, n) over columns[0..count).
+inline void HashRows(const ColumnVector* const* columns, size_t count, size_t n,
+                     std::vector<uint64_t>* hashes) {
+  if (count == 0) {
+    hashes->assign(n, 0);
     return;
   }
-  for (size_t c = 0; c < batch.columns.size(); ++c) {
-    HashColumn(batch.columns[c], batch.num_rows, c == 0, hashes);
-  }
+  for (size_t c = 0; c < count; ++c) HashColumn(*columns[c], n, c == 0, hashes);
+}
+
+// Hashes of every row of `batch` over all its columns.
+inline void HashRows(const ColumnBatch& batch, std::vector<uint64_t>* hashes) {
+  std::vector<const ColumnVector*> columns;
+  for (const ColumnVector& c : batch.columns) columns.push_back(&c);
+  HashRows(columns.data(), columns.size(), batch.num_rows, hashes);
 }
 
 // A set of distinct rows (every column is the key; NULLs equal).
@@ -159,22 +167,37 @@ class RowSet {
   // HashIndex::kNone for a row not found and not inserted); inserted[i] says whether it was new.
   Status Lookup(const ColumnBatch& batch, bool insert, std::vector<uint32_t>* ids,
                 std::vector<uint8_t>* inserted) {
-    HashRows(batch, &hashes_);
-    ids->resize(batch.num_rows);
-    inserted->assign(batch.num_rows, 0);
+    columns_.clear();
+    for (const ColumnVector& c : batch.columns) columns_.push_back(&c);
+    return Lookup(columns_, batch.num_rows, insert, ids, inserted);
+  }
+  // The same for the rows [0, n) of columns (one per stored column; each may belong to another
+  // batch, so that an operator can look up input columns in place).
+  Status Lookup(const std::vector<const ColumnVector*>& columns, size_t n, bool insert,
+                std::vector<uint32_t>* ids, std::vector<uint8_t>* inserted) {
+    HashRows(columns.data(), columns.size(), n, &hashes_);
+    ids->resize(n);
+    inserted->assign(n, 0);
     const ColumnBatch& stored = store_.rows();
     const size_t index_before = index_.bytes();
-    for (size_t i = 0; i < batch.num_rows; ++i) {
-      uint32_t id =
-          index_.Find(hashes_[i], [&](uint32_t r) { return RowsEqual(batch, i, stored, r); });
-      if (id == HashIndex::kNone && insert) {
-        id = static_cast<uint32_t>(store_.size());
-        SKY_RETURN_IF_ERROR(store_.AppendOne(batch, i));
-        index_.Insert(hashes_[i], id);
-        (*inserted)[i] = 1;
-      }
-      (*ids)[i] = id;
+    Status status;
+    if (columns.size() == 1 && PhysOf(columns[0]->type.type) == Phys::kString) {
+      // One text key (GROUP BY band, DISTINCT name): compared inline.
+      const ColumnVector& key = *columns[0];
+      const ColumnVector& have = stored.columns[0];
+      status = LookupRows(columns, n, insert, ids, inserted, [&](size_t i, uint32_t r) {
+        if (key.nulls[i] != 0 || have.nulls[r] != 0) return key.nulls[i] == have.nulls[r];
+        return std::string_view(key.strings[i]) == std::string_view(have.strings[r]);
+      });
+    } else {
+      status = LookupRows(columns, n, insert, ids, inserted, [&](size_t i, uint32_t r) {
+        for (size_t c = 0; c < columns.size(); ++c) {
+          if (!ValuesEqual(*columns[c], i, stored.columns[c], r)) return false;
+        }
+        return true;
+      });
     }
+    SKY_RETURN_IF_ERROR(status);
     SKY_RETURN_IF_ERROR(store_.Flush());
     if (index_.bytes() != index_before) {
       SKY_RETURN_IF_ERROR(store_.AccountExtra(index_.bytes() - index_before));
@@ -187,9 +210,27 @@ class RowSet {
   RowStore& store() { return store_; }
 
  private:
+  // Lookup's loop, with eq(i, r): whether input row i equals stored row r (hashes_ filled).
+  template <typename Eq>
+  Status LookupRows(const std::vector<const ColumnVector*>& columns, size_t n, bool insert,
+                    std::vector<uint32_t>* ids, std::vector<uint8_t>* inserted, Eq&& eq) {
+    for (size_t i = 0; i < n; ++i) {
+      uint32_t id = index_.Find(hashes_[i], [&](uint32_t r) { return eq(i, r); });
+      if (id == HashIndex::kNone && insert) {
+        id = static_cast<uint32_t>(store_.size());
+        SKY_RETURN_IF_ERROR(store_.AppendOne(columns.data(), i));
+        index_.Insert(hashes_[i], id);
+        (*inserted)[i] = 1;
+      }
+      (*ids)[i] = id;
+    }
+    return Status::OK();
+  }
+
   RowStore store_;
   HashIndex index_;
   std::vector<uint64_t> hashes_;
+  std::vector<const ColumnVector*> columns_;
 };
 
 }  // namespace skyshard::adql::exec
