@@ -58,7 +58,9 @@ class ProjectOperator final : public Operator {
                                 std::to_string(in_.columns.size()));
       }
       if (last_use_[i]) {
-        out->columns[i] = std::move(in_.columns[static_cast<size_t>(c)]);
+        // Swapped, not moved: the input gets back the vectors of this column's previous batch,
+        // so that the operator below refills them in place instead of allocating them again.
+        std::swap(out->columns[i], in_.columns[static_cast<size_t>(c)]);
       } else {
         out->columns[i] = in_.columns[static_cast<size_t>(c)];
       }
