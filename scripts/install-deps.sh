@@ -7,7 +7,7 @@ PACKAGES=(
   # build
   g++ cmake ninja-build ccache pkg-config clang-format clang-tidy clang libclang-rt-14-dev
   # libraries
-  libhealpix-cxx-dev libcfitsio-dev librocksdb-dev libboost-all-dev libssl-dev
+  libhealpix-cxx-dev libcfitsio-dev librocksdb-dev liblz4-dev libboost-all-dev libssl-dev
   libantlr4-runtime-dev antlr4 nlohmann-json3-dev libpugixml-dev libyaml-cpp-dev libgtest-dev
   # tests and benchmarks
   python3 python3-yaml python3-pyvo python3-astropy postgresql-15 postgresql-15-q3c stilts

@@ -1,6 +1,7 @@
 #include "storage/internal/external_sort.h"
 
 #include <fcntl.h>
+#include <lz4.h>
 #include <rocksdb/env.h>
 #include <rocksdb/sst_file_writer.h>
 #include <unistd.h>
@@ -9,8 +10,11 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <queue>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "storage/internal/file_io.h"
 #include "storage/internal/keys.h"
@@ -280,6 +284,89 @@ struct HeapItem {
   RunCursor* cursor;
 };
 
+// One partition's SST file, created at its first record. A file of row pages (`probe`) is
+// compressed with LZ4 only when that pays: its first pages are held back and compressed once to
+// see, and unless LZ4 saves an eighth of their bytes (below that RocksDB would store each block
+// uncompressed anyway, after trying) the file is written without compression. Object's pages of
+// doubles gain about 5% from LZ4, and the attempts cost the loader CPU and every scan of them a
+// decompression of the few blocks that did gain; ForcedSource's gain 40% and stay compressed.
+class PartitionWriter {
+ public:
+  PartitionWriter(std::string path, bool bloom_filters, bool probe)
+      : path_(std::move(path)), bloom_filters_(bloom_filters), probe_(probe) {}
+
+  Status Put(std::string_view key, std::string_view value) {
+    if (writer_ == nullptr) {
+      if (probe_ && held_.size() < kProbePages) {
+        held_.emplace_back(std::string(key), std::string(value));
+        return Status::OK();
+      }
+      SKY_RETURN_IF_ERROR(Open());
+    }
+    return Write(key, value);
+  }
+
+  // Writes what is held back and closes the file; `*bytes` is 0 and the file absent when no
+  // record came.
+  Status Finish(uint64_t* bytes) {
+    if (writer_ == nullptr && !held_.empty()) SKY_RETURN_IF_ERROR(Open());
+    if (writer_ == nullptr) {
+      *bytes = 0;
+      return Status::OK();
+    }
+    rocksdb::ExternalSstFileInfo info;
+    SKY_RETURN_IF_ERROR(FromRocks(writer_->Finish(&info), "cannot finish " + path_));
+    *bytes = info.file_size;
+    return Status::OK();
+  }
+
+  bool empty() const { return writer_ == nullptr && held_.empty(); }
+
+ private:
+  static constexpr size_t kProbePages = 16;
+
+  Status Open() {
+    rocksdb::Options ropts = StoreOptions();
+    if (probe_ && !CompressionPays()) {
+      ropts.compression = ropts.bottommost_compression = rocksdb::kNoCompression;
+    }
+    // Keep what was written in the page cache: the store is about to be served.
+    writer_ = std::make_unique<rocksdb::SstFileWriter>(
+        rocksdb::EnvOptions(), ropts, /*column_family=*/nullptr,
+        /*invalidate_page_cache=*/false, rocksdb::Env::IO_TOTAL, /*skip_filters=*/!bloom_filters_);
+    SKY_RETURN_IF_ERROR(FromRocks(writer_->Open(path_), "cannot create " + path_));
+    for (const auto& [k, v] : held_) SKY_RETURN_IF_ERROR(Write(k, v));
+    held_.clear();
+    return Status::OK();
+  }
+
+  bool CompressionPays() const {
+    uint64_t raw = 0, packed = 0;
+    std::string out;
+    for (const auto& kv : held_) {
+      const std::string& v = kv.second;
+      out.resize(static_cast<size_t>(LZ4_compressBound(static_cast<int>(v.size()))));
+      const int n = LZ4_compress_default(v.data(), out.data(), static_cast<int>(v.size()),
+                                         static_cast<int>(out.size()));
+      raw += v.size();
+      packed += n > 0 ? static_cast<uint64_t>(n) : v.size();
+    }
+    return packed * 8 < raw * 7;
+  }
+
+  Status Write(std::string_view key, std::string_view value) {
+    return FromRocks(writer_->Put(rocksdb::Slice(key.data(), key.size()),
+                                  rocksdb::Slice(value.data(), value.size())),
+                     "cannot write " + path_);
+  }
+
+  const std::string path_;
+  const bool bloom_filters_;
+  const bool probe_;
+  std::unique_ptr<rocksdb::SstFileWriter> writer_;
+  std::vector<std::pair<std::string, std::string>> held_;
+};
+
 // Merges the records of every run in [part.lo, part.hi) into one SST file.
 Status MergePartition(const std::vector<RunFile>& runs, const Partition& part, int index,
                       const MergeOptions& options, std::string* sst_path, uint64_t* records,
@@ -303,24 +390,13 @@ Status MergePartition(const std::vector<RunFile>& runs, const Partition& part, i
   for (auto& c : cursors) heap.push(c.get());
 
   *sst_path = options.sst_dir + "/part-" + std::to_string(index) + ".sst";
-  rocksdb::Options ropts = StoreOptions();
-  // Keep what was written in the page cache: the store is about to be served.
-  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), ropts, /*column_family=*/nullptr,
-                                /*invalidate_page_cache=*/false, rocksdb::Env::IO_TOTAL,
-                                /*skip_filters=*/!options.bloom_filters);
-  bool opened = false;
-  auto put = [&](std::string_view key, std::string_view value) -> Status {
-    if (!opened) {
-      SKY_RETURN_IF_ERROR(FromRocks(writer.Open(*sst_path), "cannot create " + *sst_path));
-      opened = true;
-    }
-    return FromRocks(writer.Put(rocksdb::Slice(key.data(), key.size()),
-                                rocksdb::Slice(value.data(), value.size())),
-                     "cannot write " + *sst_path);
-  };
-  const RecordPacker::Emit emit = put;
   std::unique_ptr<RecordPacker> packer;
   if (options.make_packer) packer = options.make_packer();
+  PartitionWriter writer(*sst_path, options.bloom_filters, /*probe=*/packer != nullptr);
+  auto put = [&writer](std::string_view key, std::string_view value) {
+    return writer.Put(key, value);
+  };
+  const RecordPacker::Emit emit = put;
   std::string prev;
   uint64_t n = 0;
   auto in_partition = [&part](const RunCursor* c) {
@@ -354,15 +430,8 @@ Status MergePartition(const std::vector<RunFile>& runs, const Partition& part, i
   }
   if (packer != nullptr) SKY_RETURN_IF_ERROR(packer->Finish(emit));
   *records = n;
-  if (!opened) {
-    sst_path->clear();  // nothing in this partition
-    *sst_bytes = 0;
-    return Status::OK();
-  }
-  rocksdb::ExternalSstFileInfo info;
-  SKY_RETURN_IF_ERROR(FromRocks(writer.Finish(&info), "cannot finish " + *sst_path));
-  *sst_bytes = info.file_size;
-  return Status::OK();
+  if (writer.empty()) sst_path->clear();  // nothing in this partition
+  return writer.Finish(sst_bytes);
 }
 
 }  // namespace

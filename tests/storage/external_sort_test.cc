@@ -4,6 +4,8 @@
 #include "storage/internal/external_sort.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/sst_file_reader.h>
+#include <rocksdb/table_properties.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -11,6 +13,7 @@
 #include <random>
 
 #include "storage/internal/keys.h"
+#include "storage/internal/rocksdb_options.h"
 #include "tests/storage/test_release.h"
 
 namespace skyshard::internal {
@@ -142,6 +145,89 @@ TEST_F(ExternalSortTest, DuplicateKeysAreFoundWithinAndAcrossRuns) {
     ASSERT_FALSE(r.ok()) << "trial " << trial;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     EXPECT_EQ(r.status().message(), "duplicate " + std::to_string(id));
+  }
+}
+
+// Packs every `per_page` records into one "page": the values concatenated, under the last key.
+class ConcatPacker final : public RecordPacker {
+ public:
+  explicit ConcatPacker(size_t per_page) : per_page_(per_page) {}
+  Status Add(std::string_view key, std::string_view value, const Emit& emit) override {
+    page_.append(value);
+    last_.assign(key);
+    if (++n_ == per_page_) return Finish(emit);
+    return Status::OK();
+  }
+  Status Finish(const Emit& emit) override {
+    if (n_ == 0) return Status::OK();
+    n_ = 0;
+    Status s = emit(last_, page_);
+    page_.clear();
+    return s;
+  }
+
+ private:
+  const size_t per_page_;
+  size_t n_ = 0;
+  std::string page_, last_;
+};
+
+// Each SST file of pages is LZ4-compressed only when LZ4 saves at least an eighth of its first
+// pages (PartitionWriter): pages of random bytes are written uncompressed, pages of text
+// compressed. Either way every page reaches its file, the ones held back to decide included,
+// in files of fewer and of more pages than are held back.
+TEST_F(ExternalSortTest, CompressionIsChosenPerFileOfPages) {
+  std::mt19937_64 rng(5);
+  for (const auto& [random, count] : {std::pair{true, 1000}, std::pair{true, 9000},
+                                      std::pair{false, 1000}, std::pair{false, 9000}}) {
+    SCOPED_TRACE(std::string(random ? "random" : "text") + " pages, records " +
+                 std::to_string(count));
+    fs::remove_all(dir_ + "/sst");
+    fs::create_directories(dir_ + "/sst");
+    RunSet set("t");
+    MemoryBudget budget(1ull << 30);
+    std::vector<Record> records;
+    {
+      RunBuilder b(&set, dir_ + "/tmp", &budget);
+      for (uint64_t i = 0; i < static_cast<uint64_t>(count); ++i) {
+        std::string v(200, 'a');
+        for (char& c : v) c = random ? static_cast<char>(rng()) : "skyshard "[rng() % 9];
+        records.emplace_back(Key(i / 3, i, i), v);
+        b.Add(records.back().first, v);
+      }
+      ASSERT_TRUE(b.Flush().ok());
+    }
+    MergeOptions mo;
+    mo.sst_dir = dir_ + "/sst";
+    mo.make_packer = [] { return std::make_unique<ConcatPacker>(100); };
+    auto r = MergeRuns(&set, mo);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<Record> pages;
+    for (const std::string& path : r->sst_files) {
+      rocksdb::SstFileReader reader(StoreOptions());
+      ASSERT_TRUE(reader.Open(path).ok()) << path;
+      EXPECT_EQ(reader.GetTableProperties()->compression_name, random ? "NoCompression" : "LZ4")
+          << path;
+      std::unique_ptr<rocksdb::Iterator> it(reader.NewIterator(rocksdb::ReadOptions()));
+      size_t n = 0;
+      for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
+        pages.emplace_back(it->key().ToString(), it->value().ToString());
+      }
+      ASSERT_TRUE(it->status().ok());
+      // 1000 records: one file of 10 pages, all of them held back; 9000: files of 30 or more.
+      EXPECT_TRUE(count == 1000 ? n < 16 : n > 16) << n << " pages in " << path;
+    }
+    // The pages the packer wrote, partition by partition: each partition's records packed on
+    // their own, so a page never spans two files.
+    size_t next = 0;
+    for (const Record& page : pages) {
+      std::string want;
+      while (next < records.size() && records[next].first <= page.first) {
+        want += records[next++].second;
+      }
+      ASSERT_EQ(page.second, want) << "page ending at record " << next;
+    }
+    EXPECT_EQ(next, records.size());
   }
 }
 
