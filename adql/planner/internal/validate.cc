@@ -70,7 +70,17 @@ Status Check(const plan::PlanNode& node) {
       if (j.left_keys.size() != j.right_keys.size()) return Bad(node, "keys");
       for (const ExprPtr& k : j.left_keys) ok = ok && Within(*k, width(0));
       for (const ExprPtr& k : j.right_keys) ok = ok && Within(*k, width(1));
-      return ok ? Status::OK() : Bad(node, "keys");
+      if (!ok) return Bad(node, "keys");
+      if (j.lookup_key != -1) {
+        // A lookup join looks the left key up in the right table's key index: an inner or left
+        // join, a key pair that exists, the right one a bare column.
+        const bool kind = j.type == plan::JoinType::kInner || j.type == plan::JoinType::kLeft;
+        if (!kind || j.lookup_key < 0 || static_cast<size_t>(j.lookup_key) >= j.right_keys.size() ||
+            j.right_keys[static_cast<size_t>(j.lookup_key)]->kind != plan::ExprKind::kColumn) {
+          return Bad(node, "lookup key");
+        }
+      }
+      return Status::OK();
     }
     case PlanKind::kSetOperation:
       if (node.children.size() != 2 || width(0) != width(1) || node.schema.size() != width(0)) {
