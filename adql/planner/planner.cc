@@ -1,7 +1,9 @@
 // The planner's driver: runs the rewrite rules (rules/, one file each) in a fixed order, on the
 // query's plan and on the plan of every subquery expression in it.
 //
-// The order matters: folding first (later rules want plain constants); predicate pushdown
+// The order matters: correlated EXISTS subqueries become semi joins before anything else (the
+// subquery's tables then belong to this plan, and every rule below sees the join); folding
+// first among the others (later rules want plain constants); predicate pushdown
 // before the access-path rules (they read Scan::filter); spatial pushdown, then key lookups
 // (a point read beats a range read, an empty scan beats both), then children-of-parent (it
 // reads the parents' access paths); projection pushdown after every rule that moves
@@ -19,6 +21,7 @@
 #include "adql/planner/internal/validate.h"
 #include "adql/planner/rules/children_of_parent.h"
 #include "adql/planner/rules/constant_folding.h"
+#include "adql/planner/rules/exists_to_semi_join.h"
 #include "adql/planner/rules/join_keys.h"
 #include "adql/planner/rules/key_lookup.h"
 #include "adql/planner/rules/key_lookup_join.h"
@@ -52,6 +55,7 @@ Status ValidateTree(const PlanNode& node) {
 }
 
 void Rewrite(PlanPtr* plan, const PlannerOptions& options, bool outermost) {
+  planner::DecorrelateExists(plan, options);
   // Subqueries first, each as a query of its own (no MAXREC, no parallel fragments).
   PlannerOptions inner = options;
   inner.max_rows = -1;

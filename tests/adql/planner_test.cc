@@ -523,6 +523,66 @@ TEST_F(PlannerTest, Dp0LightCurveIsChildrenOfAndALookupIntoCachedCcdVisit) {
   EXPECT_TRUE(Contains(left, "CcdVisit full [ccdVisitId, band] filter=")) << left;
 }
 
+// Correlated EXISTS / NOT EXISTS (rules/exists_to_semi_join.cc): a distance condition becomes a
+// semi (anti) spatial join, an equality a hash semi join; a subquery the rule cannot take apart
+// stays a correlated subquery in a Filter.
+TEST_F(PlannerTest, CorrelatedExistsIsASemiJoin) {
+  const std::string exists_near =
+      "EXISTS (SELECT 1 FROM dp02_dc2_catalogs.Object AS o WHERE DISTANCE(POINT(d.coord_ra, "
+      "d.coord_dec), POINT(o.coord_ra, o.coord_dec)) < 1.0 / 3600 AND o.objectId <> d.objectId)";
+  struct Case {
+    std::string adql;
+    plan::JoinType type;
+    bool spatial;
+  };
+  for (const Case& c : {
+           Case{"SELECT d.objectId FROM dp02_dc2_catalogs.Object AS d WHERE " + exists_near,
+                plan::JoinType::kSemi, true},
+           Case{"SELECT d.objectId FROM dp02_dc2_catalogs.Object AS d WHERE d.coord_dec > 0 AND "
+                "NOT " +
+                    exists_near,
+                plan::JoinType::kAnti, true},
+           Case{"SELECT d.objectId FROM dp02_dc2_catalogs.Object AS d WHERE EXISTS (SELECT "
+                "DISTINCT s.forcedSourceId FROM dp02_dc2_catalogs.ForcedSource AS s WHERE "
+                "s.objectId = d.objectId AND s.psfFlux > 20)",
+                plan::JoinType::kSemi, false},
+       }) {
+    PlanPtr p = Planned(c.adql);
+    ASSERT_NE(p, nullptr) << c.adql;
+    const PlanNode* j = FindNode(*p, PlanKind::kJoin);
+    ASSERT_NE(j, nullptr) << c.adql << "\n" << plan::Explain(*p);
+    const auto& join = j->As<plan::Join>();
+    EXPECT_EQ(join.type, c.type) << plan::Explain(*p);
+    EXPECT_EQ(join.spatial.has_value(), c.spatial) << plan::Explain(*p);
+    EXPECT_EQ(join.left_keys.size(), c.spatial ? 0u : 1u) << plan::Explain(*p);
+    EXPECT_FALSE(Contains(plan::Explain(*p), "subquery")) << plan::Explain(*p);
+    // The semi join keeps the outer rows' columns only.
+    EXPECT_EQ(j->schema.size(), j->children[0]->schema.size()) << plan::Explain(*p);
+  }
+  // Left alone: EXISTS under OR, TOP in the subquery, an aggregate in it, and the outer row read
+  // below the subquery's WHERE (in a join condition).
+  for (const std::string& adql : {
+           "SELECT d.objectId FROM dp02_dc2_catalogs.Object AS d WHERE d.coord_dec < 0 OR " +
+               exists_near,
+           std::string("SELECT d.objectId FROM dp02_dc2_catalogs.Object AS d WHERE EXISTS "
+                       "(SELECT TOP 1 s.objectId FROM dp02_dc2_catalogs.ForcedSource AS s WHERE "
+                       "s.objectId = d.objectId)"),
+           std::string(
+               "SELECT d.objectId FROM dp02_dc2_catalogs.Object AS d WHERE EXISTS "
+               "(SELECT COUNT(*) FROM dp02_dc2_catalogs.ForcedSource AS s WHERE s.objectId = "
+               "d.objectId)"),
+           std::string("SELECT d.objectId FROM dp02_dc2_catalogs.Object AS d WHERE EXISTS "
+                       "(SELECT 1 FROM dp02_dc2_catalogs.ForcedSource AS s JOIN "
+                       "dp02_dc2_catalogs.CcdVisit AS v ON v.ccdVisitId = s.ccdVisitId AND "
+                       "s.objectId = d.objectId)"),
+       }) {
+    PlanPtr p = Planned(adql);
+    ASSERT_NE(p, nullptr) << adql;
+    EXPECT_TRUE(Contains(plan::Explain(*p), "EXISTS (correlated subquery)")) << adql << "\n"
+                                                                             << plan::Explain(*p);
+  }
+}
+
 TEST_F(PlannerTest, JoinsThatStayHashJoinsOverCachedCcdVisit) {
   CacheCcdVisit(catalog_.get());
   // Not on the key; RIGHT and FULL joins (the memory table must be scanned for its unmatched
