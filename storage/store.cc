@@ -85,19 +85,15 @@ void PrepareBatch(const std::vector<ColumnType>& types, size_t max_rows, ColumnB
 // A cone of radius 1 degree covers about 1/13000 of the sky; half the sky is 1/2.
 constexpr uint64_t kLongScanSpan = kIndexPixels / 1024;
 
-// How a scan reads: see docs/storage.md, "Reading".
-rocksdb::ReadOptions ScanReadOptions(const TableDef& table, bool long_scan) {
+// How a scan reads: see docs/storage.md, "Reading". A long scan goes through the store's
+// second handle, which has no block cache (RocksStore::scan_db_).
+rocksdb::ReadOptions ScanReadOptions(bool long_scan) {
   rocksdb::ReadOptions ro;
   if (long_scan) {
     // Explicit readahead: one 2 MiB read instead of a 16 KiB block at a time (RocksDB's own
     // auto readahead starts at 8 KiB and doubles to 256 KiB). A short range read (a light
     // curve, a small cone) would pay for megabytes it never uses, so it gets none.
     ro.readahead_size = size_t{2} << 20;
-    // A table that fits in half the block cache stays there (the next scan of it costs no read
-    // or decompression: about 20% faster). A larger one would only evict the hot blocks of
-    // cones and light curves for blocks that this scan never reads again, since the scan
-    // itself evicts them before the next one comes.
-    ro.fill_cache = table.bytes <= internal::SharedBlockCache()->GetCapacity() / 2;
   }
   return ro;
 }
@@ -130,7 +126,7 @@ class PageRowIterator final : public RowIterator {
     // A page holding rows inside a range may end past it: the bound is the table's end, and
     // the iterator stops by itself once a page starts past what it reads.
     upper_slice_ = rocksdb::Slice(upper_);
-    rocksdb::ReadOptions ro = ScanReadOptions(table, long_scan);
+    rocksdb::ReadOptions ro = ScanReadOptions(long_scan);
     ro.iterate_upper_bound = &upper_slice_;
     it_.reset(db->NewIterator(ro));
   }
@@ -303,9 +299,12 @@ class PageRowIterator final : public RowIterator {
 
 class RocksStore final : public Store {
  public:
-  RocksStore(std::unique_ptr<rocksdb::DB> db, Catalog catalog,
+  RocksStore(std::unique_ptr<rocksdb::DB> db, std::unique_ptr<rocksdb::DB> scan_db, Catalog catalog,
              std::shared_ptr<rocksdb::Statistics> statistics)
-      : db_(std::move(db)), catalog_(std::move(catalog)), statistics_(std::move(statistics)) {
+      : db_(std::move(db)),
+        scan_db_(std::move(scan_db)),
+        catalog_(std::move(catalog)),
+        statistics_(std::move(statistics)) {
     for (const TableDef& t : catalog_.tables) layouts_.push_back(MakeLayout(t));
   }
 
@@ -327,9 +326,9 @@ class RocksStore final : public Store {
     for (const IndexRange& r : ranges) span += r.end - r.begin;
     const bool long_scan = ranges.empty() || span >= kLongScanSpan;
     const auto mode = ranges.empty() ? PageRowIterator::Mode::kAll : PageRowIterator::Mode::kRanges;
-    return std::unique_ptr<RowIterator>(new PageRowIterator(db_.get(), table, LayoutOf(table),
-                                                            std::move(projection), mode,
-                                                            std::move(ranges), {}, long_scan));
+    return std::unique_ptr<RowIterator>(
+        new PageRowIterator(long_scan ? scan_db_.get() : db_.get(), table, LayoutOf(table),
+                            std::move(projection), mode, std::move(ranges), {}, long_scan));
   }
 
   Result<std::unique_ptr<RowIterator>> LookupPrimaryKey(const TableDef& table,
@@ -427,6 +426,11 @@ class RocksStore final : public Store {
   }
 
   std::unique_ptr<rocksdb::DB> db_;
+  // The same store opened a second time, without a block cache, for long scans: a block they
+  // read is used once (the scan has moved on before it could be read again), so looking it up
+  // in the cache first and accounting for it cost them 20% for nothing, and filling the cache
+  // with it would evict the hot blocks of cones and light curves.
+  std::unique_ptr<rocksdb::DB> scan_db_;
   Catalog catalog_;
   std::vector<PageLayoutPtr> layouts_;  // per catalog table; immutable after construction
   std::shared_ptr<rocksdb::Statistics> statistics_;  // tickers only (block_cache_stats)
@@ -439,7 +443,7 @@ Result<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& directory)
     return Status::NotFound("no store in " + directory);
   }
   rocksdb::DB* raw = nullptr;
-  rocksdb::Options options = internal::StoreOptions();
+  rocksdb::Options options = internal::StoreOptions(/*block_cache=*/true);
   // Blocks are read from a mapping of the (immutable) SST files: an uncompressed block, which
   // is most of a wide table's (Object's doubles do not compress), is parsed where it lies in
   // the page cache instead of being copied out by pread first (docs/storage.md, "Reading").
@@ -468,8 +472,15 @@ Result<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& directory)
   if (s.IsNotFound()) return Status::Corruption(directory + ": store has no catalog");
   SKY_RETURN_IF_ERROR(FromRocks(s, "reading " + directory));
   SKY_ASSIGN_OR_RETURN(Catalog catalog, Catalog::FromJson(json));
+  rocksdb::Options scan_options = internal::StoreOptions(/*block_cache=*/false);
+  scan_options.allow_mmap_reads = true;
+  scan_options.statistics = options.statistics;
+  scan_options.stats_dump_period_sec = 0;
+  s = rocksdb::DB::OpenForReadOnly(scan_options, directory, &raw);
+  SKY_RETURN_IF_ERROR(FromRocks(s, "opening store " + directory + " for scans"));
+  std::unique_ptr<rocksdb::DB> scan_db(raw);
   return std::unique_ptr<Store>(
-      new RocksStore(std::move(db), std::move(catalog), options.statistics));
+      new RocksStore(std::move(db), std::move(scan_db), std::move(catalog), options.statistics));
 }
 
 }  // namespace skyshard

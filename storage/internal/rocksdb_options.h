@@ -16,10 +16,16 @@ inline std::shared_ptr<rocksdb::Cache> SharedBlockCache() {
   return cache;
 }
 
-inline rocksdb::Options StoreOptions() {
+// `block_cache`: reads go through SharedBlockCache(); without, every read takes its block from
+// the file (the store's handle for long scans, storage/store.cc).
+inline rocksdb::Options StoreOptions(bool block_cache = true) {
   rocksdb::Options o;
   rocksdb::BlockBasedTableOptions t;
-  t.block_cache = SharedBlockCache();
+  if (block_cache) {
+    t.block_cache = SharedBlockCache();
+  } else {
+    t.no_block_cache = true;
+  }
   t.block_size = 16 * 1024;
   // Bloom filters make primary-key index lookups (objectId = X) one block read.
   t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
