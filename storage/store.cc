@@ -474,6 +474,11 @@ Result<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& directory)
   SKY_ASSIGN_OR_RETURN(Catalog catalog, Catalog::FromJson(json));
   rocksdb::Options scan_options = internal::StoreOptions(/*block_cache=*/false);
   scan_options.allow_mmap_reads = true;
+  // RocksDB advises the kernel that a table file is read at random, which turns off readahead:
+  // a scan of pages not in memory then faults them in 4 KiB at a time (a cold COUNT over 10 M
+  // Objects took 41 s instead of 3.6 s). Scans read in order, so their mapping keeps the
+  // kernel's readahead; the other handle's point reads keep the advice.
+  scan_options.advise_random_on_open = false;
   scan_options.statistics = options.statistics;
   scan_options.stats_dump_period_sec = 0;
   s = rocksdb::DB::OpenForReadOnly(scan_options, directory, &raw);
