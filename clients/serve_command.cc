@@ -1,4 +1,6 @@
 // `skyshard serve`: the TAP service (server/tap_server.h) over one release of a data directory.
+#include <sys/resource.h>
+
 #include <iostream>
 #include <string>
 
@@ -39,6 +41,15 @@ int ServeCommand(int argc, char** argv) {
   if (!port.ok()) return UsageError("serve", port.status().message());
   if (*port < 0 || *port > 65535) return UsageError("serve", "--port must be in 0..65535");
   options.port = static_cast<uint16_t>(*port);
+  // A served release keeps every table file of its store open, twice (storage/store.cc: a
+  // handle for scans beside the cached one; 260 descriptors at 10 M x 10), beside up to
+  // max_connections sockets and the async jobs' files: the soft limit on open files (1024 on
+  // many systems) goes up to the hard one.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   Status s = RunServer(options);  // says where it listens on stderr
   if (!s.ok()) return Fail(s);
   return 0;
