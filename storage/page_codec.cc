@@ -170,10 +170,10 @@ void EncodePage(const PageLayout& layout, const uint64_t* key_order, const Colum
   }
 }
 
-Status PageView::Parse(const PageLayout* layout, std::string_view page) {
+Status PageView::Parse(const PageLayout* layout, std::string_view page,
+                       const std::vector<int>* columns) {
   layout_ = layout;
   rows_ = 0;
-  sections_.clear();
   std::string_view in = page;
   uint32_t n;
   if (!ReadVarint32(&in, &n)) return Status::Corruption("page too short for its row count");
@@ -188,75 +188,101 @@ Status PageView::Parse(const PageLayout* layout, std::string_view page) {
                               " bytes, too short for its key arrays and column directory");
   }
   keys_ = in.data();
-  rows_ = n;
   for (size_t c = 0; c < k; ++c) flip_[c] = layout->key_signed[c] ? kSignBit : 0;
   const char* directory = in.data() + k * 8 * n;
-  const char* area = directory + ncols * 4;
-  const size_t area_size = in.size() - k * 8 * n - ncols * 4;
-  const size_t bitmap_bytes = (n + 7) / 8;
-  sections_.resize(ncols);
-  // Each section starts on its own cache line, far from the others: ask for them all before
-  // the loop below needs them one by one (a point read of a page, found in the block cache but
-  // not in the CPU's, otherwise waits for one miss after the other: 10% of an objectId lookup).
-  for (size_t j = 0; j < ncols; ++j) {
-    const uint32_t start = j == 0 ? 0 : Load<uint32_t>(directory + (j - 1) * 4);
-    if (start < area_size) __builtin_prefetch(area + start);
-  }
+  area_ = directory + ncols * 4;
+  directory_ = directory;
+  area_size_ = in.size() - k * 8 * n - ncols * 4;
+  // The directory, whole: every section inside the area, in order, the last one ending it.
   uint32_t begin = 0;
   for (size_t j = 0; j < ncols; ++j) {
     const auto end = Load<uint32_t>(directory + j * 4);
-    auto fail = [&](const std::string& what) {
-      rows_ = 0;
-      return Status::Corruption("page column " + std::to_string(j) + ": " + what);
-    };
-    if (end < begin || end > area_size) {
-      return fail("section ends at " + std::to_string(end) + ", outside [" + std::to_string(begin) +
-                  ", " + std::to_string(area_size) + "]");
-    }
-    const char* p = area + begin;
-    size_t left = end - begin;
-    if (left < 1) return fail("section has no flags byte");
-    const auto flags = static_cast<uint8_t>(*p);
-    if ((flags & ~kHasNulls) != 0) return fail("unknown flags " + std::to_string(flags));
-    ++p;
-    --left;
-    Section& s = sections_[j];
-    s = Section{};
-    if ((flags & kHasNulls) != 0) {
-      if (left < bitmap_bytes) return fail("section too short for its NULL bitmap");
-      s.nulls = p;
-      p += bitmap_bytes;
-      left -= bitmap_bytes;
-    }
-    const DataType type = layout->types[j].type;
-    size_t expected = 0;
-    if (layout->key_component[j] >= 0) {
-      expected = 0;
-    } else if (IsString(type)) {
-      const size_t offsets = (size_t{n} + 1) * 4;
-      if (left < offsets) return fail("section too short for its string offsets");
-      s.values = p;
-      s.bytes = p + offsets;
-      s.bytes_size = static_cast<uint32_t>(left - offsets);
-      if (Load<uint32_t>(p) != 0 || Load<uint32_t>(p + n * size_t{4}) != s.bytes_size) {
-        return fail("string offsets do not span its " + std::to_string(s.bytes_size) + " bytes");
-      }
-      expected = left;
-    } else {
-      s.values = p;
-      expected = size_t{n} * Width(type);
-    }
-    if (left != expected) {
-      return fail("section holds " + std::to_string(left) + " value bytes, " +
-                  std::to_string(expected) + " expected for " + std::to_string(n) + " rows");
+    if (end < begin || end > area_size_) {
+      return Status::Corruption("page column " + std::to_string(j) + ": section ends at " +
+                                std::to_string(end) + ", outside [" + std::to_string(begin) + ", " +
+                                std::to_string(area_size_) + "]");
     }
     begin = end;
   }
-  if (begin != area_size) {
-    rows_ = 0;
-    return Status::Corruption("page has " + std::to_string(area_size - begin) +
+  if (begin != area_size_) {
+    return Status::Corruption("page has " + std::to_string(area_size_ - begin) +
                               " bytes past its last column");
   }
+  rows_ = n;
+  sections_.resize(ncols);
+  parsed_.assign(ncols, 0);
+  // Each section starts on its own cache line, far from the others: ask for those to be read
+  // before the loop below needs them one by one (a point read of a page, found in the block
+  // cache but not in the CPU's, otherwise waits for one miss after the other).
+  auto each = [&](auto&& fn) -> Status {
+    if (columns == nullptr) {
+      for (size_t j = 0; j < ncols; ++j) SKY_RETURN_IF_ERROR(fn(j));
+    } else {
+      for (int j : *columns) SKY_RETURN_IF_ERROR(fn(static_cast<size_t>(j)));
+    }
+    return Status::OK();
+  };
+  (void)each([&](size_t j) {
+    const uint32_t start = SectionStart(j);
+    if (start < area_size_) __builtin_prefetch(area_ + start);
+    return Status::OK();
+  });
+  Status s = each([&](size_t j) { return ParseSection(j); });
+  if (!s.ok()) rows_ = 0;
+  return s;
+}
+
+uint32_t PageView::SectionStart(size_t j) const {
+  return j == 0 ? 0 : Load<uint32_t>(directory_ + (j - 1) * 4);
+}
+
+Status PageView::ParseSection(size_t j) {
+  if (parsed_[j]) return Status::OK();
+  const uint32_t begin = SectionStart(j);
+  const auto end = Load<uint32_t>(directory_ + j * 4);
+  auto fail = [&](const std::string& what) {
+    return Status::Corruption("page column " + std::to_string(j) + ": " + what);
+  };
+  const size_t n = rows_;
+  const char* p = area_ + begin;
+  size_t left = end - begin;
+  if (left < 1) return fail("section has no flags byte");
+  const auto flags = static_cast<uint8_t>(*p);
+  if ((flags & ~kHasNulls) != 0) return fail("unknown flags " + std::to_string(flags));
+  ++p;
+  --left;
+  Section& s = sections_[j];
+  s = Section{};
+  if ((flags & kHasNulls) != 0) {
+    const size_t bitmap_bytes = (n + 7) / 8;
+    if (left < bitmap_bytes) return fail("section too short for its NULL bitmap");
+    s.nulls = p;
+    p += bitmap_bytes;
+    left -= bitmap_bytes;
+  }
+  const DataType type = layout_->types[j].type;
+  size_t expected = 0;
+  if (layout_->key_component[j] >= 0) {
+    expected = 0;
+  } else if (IsString(type)) {
+    const size_t offsets = (n + 1) * 4;
+    if (left < offsets) return fail("section too short for its string offsets");
+    s.values = p;
+    s.bytes = p + offsets;
+    s.bytes_size = static_cast<uint32_t>(left - offsets);
+    if (Load<uint32_t>(p) != 0 || Load<uint32_t>(p + n * 4) != s.bytes_size) {
+      return fail("string offsets do not span its " + std::to_string(s.bytes_size) + " bytes");
+    }
+    expected = left;
+  } else {
+    s.values = p;
+    expected = n * Width(type);
+  }
+  if (left != expected) {
+    return fail("section holds " + std::to_string(left) + " value bytes, " +
+                std::to_string(expected) + " expected for " + std::to_string(n) + " rows");
+  }
+  parsed_[j] = 1;
   return Status::OK();
 }
 
@@ -300,6 +326,7 @@ size_t PageView::UpperBound(const uint64_t* tuple, size_t k, size_t from) const 
 }
 
 void PageView::Prefetch(size_t column, size_t row) const {
+  if (parsed_[column] == 0) return;
   const Section& s = sections_[column];
   if (s.values == nullptr) return;
   const DataType type = layout_->types[column].type;
@@ -308,6 +335,9 @@ void PageView::Prefetch(size_t column, size_t row) const {
 
 Status PageView::DecodeColumn(size_t column, size_t begin, size_t end, ColumnVector* out,
                               size_t at) const {
+  if (parsed_[column] == 0) {
+    return Status::Internal("page column " + std::to_string(column) + " read but not parsed");
+  }
   const Section& s = sections_[column];
   const size_t count = end - begin;
   uint8_t* nulls = out->nulls.data() + at;

@@ -61,11 +61,15 @@ void EncodePage(const PageLayout& layout, const uint64_t* key_order, const Colum
 
 class PageView {
  public:
-  // Parses `page` (which must outlive the view and stay unchanged while it is used). Returns
-  // Corruption, with what is wrong and where, when the header, the directory or a column's
-  // section size is not what the layout allows; the view is then unusable.
-  // REQUIRES: layout outlives the view; layout.key_components <= 3.
-  Status Parse(const PageLayout* layout, std::string_view page);
+  // Parses `page` (which must outlive the view and stay unchanged while it is used): its
+  // header, its whole column directory, and the sections of `columns` (every column when null;
+  // a scan reading 1 of Object's 43 columns checks and touches that one). Returns Corruption,
+  // with what is wrong and where, when the header, the directory or a parsed section is not
+  // what the layout allows; the view is then unusable.
+  // REQUIRES: layout outlives the view; layout.key_components <= 3; columns, when given, are
+  // column numbers of the layout.
+  Status Parse(const PageLayout* layout, std::string_view page,
+               const std::vector<int>* columns = nullptr);
 
   size_t rows() const { return rows_; }
 
@@ -80,13 +84,13 @@ class PageView {
 
   // Asks the CPU to fetch the memory of row `row` of table column `column` ahead of a
   // DecodeColumn that starts there (a point read touches one cache line a column).
-  // REQUIRES: a successful Parse; column < number of columns; row < rows.
+  // REQUIRES: a successful Parse that parsed `column`; row < rows.
   void Prefetch(size_t column, size_t row) const;
 
   // Writes rows [begin, end) of table column `column` into rows [at, at + end - begin) of
   // `out`, which has the column's type and at least that many rows. Corruption when a string
   // offset is out of order or out of bounds (out's rows are then unspecified).
-  // REQUIRES: a successful Parse; column < number of columns; begin <= end <= rows.
+  // REQUIRES: a successful Parse that parsed `column`; begin <= end <= rows.
   Status DecodeColumn(size_t column, size_t begin, size_t end, ColumnVector* out, size_t at) const;
 
  private:
@@ -98,12 +102,19 @@ class PageView {
   };
 
   int Compare(size_t i, const uint64_t* tuple, size_t k) const;
+  uint32_t SectionStart(size_t column) const;
+  // Checks section `column` against the layout and records where its parts are.
+  Status ParseSection(size_t column);
 
   const PageLayout* layout_ = nullptr;
   size_t rows_ = 0;
-  const char* keys_ = nullptr;    // key_components arrays of rows_ x 8 bytes
-  uint64_t flip_[3] = {0, 0, 0};  // per key component: what turns its value into its order
+  const char* keys_ = nullptr;       // key_components arrays of rows_ x 8 bytes
+  uint64_t flip_[3] = {0, 0, 0};     // per key component: what turns its value into its order
+  const char* directory_ = nullptr;  // u32 section ends, one per column
+  const char* area_ = nullptr;       // the sections
+  size_t area_size_ = 0;
   std::vector<Section> sections_;
+  std::vector<uint8_t> parsed_;  // per column: whether its section was checked (Parse)
 };
 
 }  // namespace skyshard

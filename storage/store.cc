@@ -249,7 +249,8 @@ class PageRowIterator final : public RowIterator {
                                 std::to_string(key.size()) + " bytes, " +
                                 std::to_string(keys::kPrefixSize + 8 * k) + " expected");
     }
-    Status s = page_.Parse(layout_.get(), std::string_view(value.data(), value.size()));
+    Status s =
+        page_.Parse(layout_.get(), std::string_view(value.data(), value.size()), &projection_);
     if (!s.ok()) return s.WithContext("table " + table_name_ + ", " + PageName());
     const size_t last = page_.rows() - 1;
     for (size_t c = 0; c < k; ++c) {

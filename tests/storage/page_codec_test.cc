@@ -435,6 +435,53 @@ TEST(PageCodecTest, BadCountsAndOffsetsAreCorruption) {
   }
 }
 
+// A parse of some columns checks the whole directory and those columns' sections only: a
+// damaged section of a column the read does not use leaves the others readable, and the same
+// damage is Corruption for a read that uses it; a damaged directory is Corruption for any read.
+TEST(PageCodecTest, ParsingSomeColumnsChecksTheirSectionsAndTheDirectory) {
+  std::mt19937_64 rng(29);
+  const PageLayout layout = PageLayout::ForTable(MakeTable(TableKind::kPlain));
+  const Rows rows = MakeRows(layout, 10, 1, rng);
+  const std::string page = Encode(layout, rows);
+  const size_t ncols = layout.types.size();
+  const size_t directory = 1 + 10 * 8;
+  const size_t area = directory + ncols * 4;
+  ASSERT_GE(ncols, 3u);
+  const size_t damaged = ncols - 1;  // the varchar column
+  uint32_t start;
+  std::memcpy(&start, page.data() + directory + (damaged - 1) * 4, 4);
+  std::string bad = page;
+  bad[area + start] = 4;  // an unknown flag in its section
+  const std::vector<int> others = {0, static_cast<int>(ncols - 2), 0};  // a column read twice
+  const std::vector<int> with = {1, static_cast<int>(damaged)};
+  {
+    PageView view;
+    ASSERT_TRUE(view.Parse(&layout, bad, &others).ok());
+    ASSERT_EQ(view.rows(), 10u);
+    ExpectSlice(view, rows, 0, 0, 10);
+    ExpectSlice(view, rows, ncols - 2, 2, 9);
+    // A column the parse skipped is not read.
+    ColumnVector out;
+    out.type = layout.types[damaged];
+    SizeColumn(&out, 10);
+    EXPECT_EQ(view.DecodeColumn(damaged, 0, 10, &out, 0).code(), StatusCode::kInternal);
+    Status s = view.Parse(&layout, bad, &with);
+    EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.ToString();
+    EXPECT_NE(s.message().find("column " + std::to_string(damaged)), std::string::npos)
+        << s.ToString();
+    EXPECT_EQ(view.Parse(&layout, bad).code(), StatusCode::kCorruption);
+  }
+  {
+    // The directory entry of the damaged column ends before its section begins.
+    std::string worse = page;
+    const uint32_t before = start - 1;
+    std::memcpy(worse.data() + directory + damaged * 4, &before, 4);
+    PageView view;
+    Status s = view.Parse(&layout, worse, &others);
+    EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.ToString();
+  }
+}
+
 TEST(PageCodecTest, RandomByteFlipsNeverCrash) {
   std::mt19937_64 rng(23);
   for (TableKind kind : {TableKind::kPlain, TableKind::kSpatial, TableKind::kChild}) {
