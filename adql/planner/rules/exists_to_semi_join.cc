@@ -97,24 +97,35 @@ PlanPtr* QualifyingFilter(PlanPtr& sub) {
   return slot;
 }
 
+// Whether conjunct `c` is an EXISTS this rule rewrites.
+bool Qualifies(Expr& c) {
+  return c.kind == ExprKind::kSubquery && c.subquery_mode == plan::SubqueryMode::kExists &&
+         c.correlated && QualifyingFilter(c.subquery) != nullptr;
+}
+
+bool AnyConjunctQualifies(Expr& e) {
+  if (e.kind != ExprKind::kAnd) return Qualifies(e);
+  for (ExprPtr& a : e.args) {
+    if (AnyConjunctQualifies(*a)) return true;
+  }
+  return false;
+}
+
 // Rewrites Filter `slot`: each qualifying EXISTS conjunct becomes a semi (anti) join of the
-// Filter's input with the subquery's input; the other conjuncts stay in a Filter above.
+// Filter's input with the subquery's input; the other conjuncts stay in a Filter above. A
+// Filter without one is left exactly as it is.
 void RewriteFilter(PlanPtr* slot) {
   auto& filter = (*slot)->As<plan::Filter>();
+  if (filter.condition == nullptr || !AnyConjunctQualifies(*filter.condition)) return;
   std::vector<ExprPtr> conjuncts = SplitConjuncts(std::move(filter.condition));
   PlanPtr input = std::move((*slot)->children[0]);
   std::vector<ExprPtr> kept;
-  bool changed = false;
   for (ExprPtr& c : conjuncts) {
-    PlanPtr* inner = nullptr;
-    if (c->kind == ExprKind::kSubquery && c->subquery_mode == plan::SubqueryMode::kExists &&
-        c->correlated) {
-      inner = QualifyingFilter(c->subquery);
-    }
-    if (inner == nullptr) {
+    if (!Qualifies(*c)) {
       kept.push_back(std::move(c));
       continue;
     }
+    PlanPtr* inner = QualifyingFilter(c->subquery);
     auto& sub_filter = (*inner)->As<plan::Filter>();
     const int left_width = static_cast<int>(input->schema.size());
     auto join = std::make_unique<plan::Join>();
@@ -125,12 +136,6 @@ void RewriteFilter(PlanPtr* slot) {
     join->children.push_back(std::move(input));
     join->children.push_back(std::move((*inner)->children[0]));
     input = std::move(join);
-    changed = true;
-  }
-  if (!changed) {
-    filter.condition = CombineConjuncts(std::move(kept));
-    (*slot)->children[0] = std::move(input);
-    return;
   }
   if (kept.empty()) {
     *slot = std::move(input);
