@@ -77,8 +77,26 @@ enum class NumberParse { kOk, kNotANumber, kOutOfRange };
 constexpr double kExactPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                         1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                         1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-constexpr uint64_t kIntPowersOfTen[] = {1,      10,      100,      1000,     10000,
-                                        100000, 1000000, 10000000, 100000000};
+constexpr uint64_t kIntPowersOfTen[] = {1,
+                                        10,
+                                        100,
+                                        1000,
+                                        10000,
+                                        100000,
+                                        1000000,
+                                        10000000,
+                                        100000000,
+                                        1000000000,
+                                        10000000000,
+                                        100000000000,
+                                        1000000000000,
+                                        10000000000000,
+                                        100000000000000,
+                                        1000000000000000,
+                                        10000000000000000,
+                                        100000000000000000,
+                                        1000000000000000000,
+                                        10000000000000000000ULL};
 
 constexpr uint64_t kEachByte(uint8_t b) { return 0x0101010101010101ULL * b; }
 
@@ -139,6 +157,46 @@ int AppendDigits(const char** p, const char* end, uint64_t* mantissa, int* total
   }
 }
 
+// The double nearest to m / 10^k (ties to even), for 0 < m < 2^64 and 1 <= k <= 19, the same
+// double strtod gives: the quotient is taken to 62-64 bits by one 128-by-64-bit division, whose
+// remainder tells whether anything is left below the last quotient bit, and then rounded to 53
+// bits. The result is at least 1e-19, far from the subnormals.
+double DividePowerOfTen(uint64_t m, int k) {
+  const uint64_t d = kIntPowersOfTen[k];
+  const int bits_m = 64 - __builtin_clzll(m);
+  const int bits_d = 64 - __builtin_clzll(d);
+  // m * 2^s / d lies in [2^62, 2^64): its integer part fits the division's 64-bit quotient.
+  const int s = 63 + bits_d - bits_m;  // 0..126
+  __extension__ typedef unsigned __int128 U128;  // a GNU type, for the 128-bit dividend
+  const U128 n = static_cast<U128>(m) << s;
+  uint64_t q, r;
+#if defined(__x86_64__)
+  // The high half of n is below d, so one divq gives quotient and remainder; the generic
+  // 128-bit division is a library call that cannot assume it.
+  asm("divq %[d]"
+      : "=a"(q), "=d"(r)
+      : "a"(static_cast<uint64_t>(n)), "d"(static_cast<uint64_t>(n >> 64)), [d] "r"(d));
+#else
+  q = static_cast<uint64_t>(n / d);
+  r = static_cast<uint64_t>(n % d);
+#endif
+  int drop = (64 - __builtin_clzll(q)) - 53;  // 10 or 11 bits below the double's mantissa
+  uint64_t mantissa = q >> drop;
+  const uint64_t below = q & ((uint64_t{1} << drop) - 1);
+  const uint64_t half = uint64_t{1} << (drop - 1);
+  if (below > half || (below == half && (r != 0 || (mantissa & 1) != 0))) {
+    if (++mantissa == (uint64_t{1} << 53)) {
+      mantissa >>= 1;
+      ++drop;
+    }
+  }
+  // mantissa * 2^(drop - s), with the power of two built exactly from its exponent bits.
+  const uint64_t scale_bits = static_cast<uint64_t>(1023 + drop - s) << 52;
+  double scale;
+  std::memcpy(&scale, &scale_bits, sizeof scale);
+  return static_cast<double>(mantissa) * scale;
+}
+
 // The common case of catalog text, "-123.456789" with at most 19 digits and no exponent, in a
 // few nanoseconds: when the digits form an integer m <= 2^53 and the decimal point moves by at
 // most 22 places, m and 10^k are exact doubles, so one division gives the correctly rounded
@@ -158,10 +216,32 @@ const char* ParseDecimalFast(const char* p, const char* end, double* out) {
     if (frac_digits < 0) return nullptr;
   }
   if (total == 0 || (p != end && (*p == 'e' || *p == 'E'))) return nullptr;
-  if (mantissa > (uint64_t{1} << 53) || frac_digits > 22) return nullptr;
-  double v = static_cast<double>(mantissa);
-  if (frac_digits > 0) v /= kExactPowersOfTen[frac_digits];
+  double v;
+  if (mantissa <= (uint64_t{1} << 53) || frac_digits == 0) {
+    // Exact operands (a conversion of an integer rounds once, correctly): one rounding.
+    v = static_cast<double>(mantissa);
+    if (frac_digits > 0) v /= kExactPowersOfTen[frac_digits];
+  } else {
+    // 17 to 19 significant digits, as a shortest round-trip spelling of a double often has.
+    v = DividePowerOfTen(mantissa, frac_digits);
+  }
   *out = negative ? -v : v;
+  return p;
+}
+
+// The common case of an integer field: an optional '-' and at most 19 digits. Returns the end
+// of the number, or nullptr when the text needs the general parser (more digits, a value
+// outside int64, no digit).
+const char* ParseIntegerFast(const char* p, const char* end, int64_t* out) {
+  const bool negative = p != end && *p == '-';
+  if (negative) ++p;
+  uint64_t magnitude = 0;
+  int total = 0;
+  if (AppendDigits(&p, end, &magnitude, &total) <= 0) return nullptr;
+  if (p != end && static_cast<unsigned>(*p - '0') < 10) return nullptr;  // a 20th digit
+  const uint64_t limit = uint64_t{1} << 63;  // |INT64_MIN|; INT64_MAX is one less
+  if (magnitude > limit - (negative ? 0 : 1)) return nullptr;
+  *out = negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
   return p;
 }
 
@@ -544,8 +624,8 @@ bool CsvReader::FastRecord(ColumnBatch* batch) {
         case DataType::kInteger:
         case DataType::kBigInt: {
           int64_t v;
-          auto [next, ec] = std::from_chars(p, limit, v);
-          if (ec != std::errc() || v < int_lo_[i] || v > int_hi_[i]) goto fallback;
+          const char* next = ParseIntegerFast(p, limit, &v);
+          if (next == nullptr || v < int_lo_[i] || v > int_hi_[i]) goto fallback;
           col.AppendInt(v);
           p = next;
           break;

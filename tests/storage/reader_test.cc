@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "common/column_batch.h"
@@ -278,6 +280,28 @@ TEST_F(CsvReaderTest, DoublesMatchStrtodExactly) {
     std::snprintf(buf, sizeof buf, formats[rng() % 7], v);
     texts.push_back(buf);
   }
+  // 17 to 19 significant digits with the decimal point anywhere (what a shortest round-trip
+  // spelling of a double looks like, beyond the 2^53 the plain division is exact for).
+  for (int i = 0; i < 6000; ++i) {
+    const int digits = 17 + static_cast<int>(rng() % 3);
+    std::string t = std::to_string(1 + rng() % 9);
+    while (static_cast<int>(t.size()) < digits) t += static_cast<char>('0' + rng() % 10);
+    if (i % 3 == 0) t.back() = '5';  // half-way between two values of the digits before it
+    const size_t point = rng() % (t.size() + 1);
+    if (point < t.size()) t.insert(point, point == 0 ? "0." : ".");
+    texts.push_back((i % 2 == 0 ? "-" : "") + t);
+  }
+  // Exact ties between two neighbouring doubles (ulps of 1, 1/2 and 1/4): ties to even.
+  for (int e = 0; e <= 2; ++e) {
+    const double ulp = std::ldexp(1.0, -e);
+    const double base = std::ldexp(1.0, 52 - e);
+    for (int j = 0; j < 40; ++j) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.*f", e + 1, base + j * ulp + ulp / 2);
+      texts.push_back(buf);
+      texts.push_back(std::string(buf) + "0");
+    }
+  }
   std::string csv = "plain,padded,quoted\n";
   for (const std::string& t : texts) csv += t + ", " + t + " ,\"" + t + "\"\n";
   std::string path = WriteFile("doubles.csv", csv);
@@ -296,6 +320,54 @@ TEST_F(CsvReaderTest, DoublesMatchStrtodExactly) {
       ASSERT_EQ(std::memcmp(&got, &expected, sizeof got), 0)
           << "text " << texts[r] << " column " << c << ": got " << got;
     }
+  }
+}
+
+// Integers in every width the fast parser sees (up to 19 digits, leading zeros, a sign) must
+// come out as from_chars reads them, and a value beyond int64 must still be refused.
+TEST_F(CsvReaderTest, IntegersMatchFromChars) {
+  std::mt19937_64 rng(11);
+  std::vector<std::string> texts = {"0",
+                                    "-0",
+                                    "007",
+                                    "-00000000000000000042",
+                                    "9223372036854775807",
+                                    "-9223372036854775808",
+                                    "0009223372036854775807",
+                                    "1000000000000000000"};
+  for (int i = 0; i < 4000; ++i) {
+    const int bits = 1 + static_cast<int>(rng() % 63);
+    const int64_t v = static_cast<int64_t>(rng() >> (64 - bits));
+    texts.push_back(std::to_string(i % 2 == 0 ? v : -v));
+  }
+  std::string csv = "plain,quoted\n";
+  for (const std::string& t : texts) csv += t + ",\"" + t + "\"\n";
+  std::string path = WriteFile("ints.csv", csv);
+  auto reader = OpenTableReader(path);
+  ASSERT_TRUE(reader.ok());
+  auto t = ReadAll(reader->get(), {T(DataType::kBigInt), T(DataType::kBigInt)}, 1000);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_EQ(t->rows, texts.size());
+  for (size_t r = 0; r < texts.size(); ++r) {
+    int64_t expected = 0;
+    const char* b = texts[r].data();
+    auto [ptr, ec] = std::from_chars(b, b + texts[r].size(), expected);
+    ASSERT_TRUE(ec == std::errc() && ptr == b + texts[r].size()) << texts[r];
+    for (int c = 0; c < 2; ++c) {
+      EXPECT_EQ(t->columns[c].ints[r], expected) << "text " << texts[r] << " column " << c;
+    }
+  }
+  for (const char* beyond : {"9223372036854775808", "-9223372036854775809",
+                             "10000000000000000000", "99999999999999999999"}) {
+    std::string bad = WriteFile("beyond.csv", std::string("a\n1\n") + beyond + "\n");
+    auto r2 = OpenTableReader(bad);
+    ASSERT_TRUE(r2.ok());
+    auto all = ReadAll(r2->get(), {T(DataType::kBigInt)}, 10);
+    ASSERT_FALSE(all.ok()) << beyond;
+    EXPECT_NE(all.status().message().find("beyond.csv:3: column a:"), std::string::npos)
+        << all.status().ToString();
+    EXPECT_NE(all.status().message().find("out of range for bigint"), std::string::npos)
+        << all.status().ToString();
   }
 }
 
