@@ -218,6 +218,7 @@ struct TableLoad {
   // A child table without a key index: its primary keys, only to check they are unique.
   UniqueKeys* unique_keys = nullptr;
   internal::MemoryBudget* budget = nullptr;
+  internal::BufferPool* pool = nullptr;
   std::vector<Piece> pieces;
   std::atomic<size_t> next_piece{0};
   std::atomic<uint64_t>* rows_read = nullptr;
@@ -376,11 +377,11 @@ Status LoadFile(TableLoad* load, const Piece& piece, RunBuilder* rows, RunBuilde
 }
 
 void LoadWorker(TableLoad* load, uint64_t thread_budget) {
-  RunBuilder rows(load->rows, load->tmp_dir, load->budget);
+  RunBuilder rows(load->rows, load->tmp_dir, load->budget, load->pool);
   rows.Reserve(thread_budget);
   std::unique_ptr<RunBuilder> index;
   if (load->index != nullptr) {
-    index = std::make_unique<RunBuilder>(load->index, load->tmp_dir, load->budget);
+    index = std::make_unique<RunBuilder>(load->index, load->tmp_dir, load->budget, load->pool);
     index->Reserve(thread_budget / 3);
   }
   std::unique_ptr<UniqueKeys::Writer> unique_keys;
@@ -464,7 +465,8 @@ class ProgressReporter {
 };
 
 Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string& staging,
-                 int threads, uint64_t memory_bytes, std::atomic<uint64_t>* rows_read,
+                 int threads, uint64_t memory_bytes, internal::BufferPool* pool,
+                 std::atomic<uint64_t>* rows_read,
                  std::atomic<uint64_t>* bytes_read, ProgressReporter* reporter,
                  std::vector<std::string>* sst_files, TableLoadReport* report) {
   const auto start = Clock::now();
@@ -504,6 +506,7 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
   load.bytes_read = bytes_read;
   reporter->SetPhase("read " + def.name);
   load.budget = &held;
+  load.pool = pool;
   {
     std::vector<std::thread> workers;
     for (int t = 0; t < nthreads; ++t) workers.emplace_back(LoadWorker, &load, budget);
@@ -688,9 +691,12 @@ Result<LoadReport> LoadRelease(const LoadOptions& options,
     if (p->def.kind != TableKind::kChild) order.push_back(p.get());
   for (auto& p : plans)
     if (p->def.kind == TableKind::kChild) order.push_back(p.get());
+  // Sort buffers and memory runs of one table are reused by the next (BufferPool: fresh memory
+  // is dear); the pool holds at most the sort memory.
+  internal::BufferPool pool(memory_bytes);
   for (TablePlan* plan : order) {
     TableLoadReport tr;
-    SKY_RETURN_IF_ERROR(LoadTable(plan, options, staging, threads, memory_bytes, &rows_read,
+    SKY_RETURN_IF_ERROR(LoadTable(plan, options, staging, threads, memory_bytes, &pool, &rows_read,
                                   &bytes_read, &reporter, &sst_files, &tr));
     report.tables.push_back(tr);
     report.rows += tr.rows;

@@ -12,6 +12,8 @@
 // runs its own threads and must not race with RunBuilders of the same RunSet.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -45,18 +47,91 @@ class MemoryBudget {
   uint64_t available_;
 };
 
+// The memory of finished sort buffers and memory runs, kept for the next ones instead of being
+// freed. On a virtual machine whose host takes back what the guest frees, memory touched for the
+// first time costs a host fault and a zeroing per page: at full size the kernel's zeroing of
+// fresh pages was a fifth of a load's CPU. A load's tables are loaded one after the other, so
+// the buffers of one serve the next. Holds at most `max_bytes` of capacity. Thread-safe.
+class BufferPool {
+ public:
+  struct SortEntry {
+    uint64_t order[3];
+    uint64_t offset;
+  };
+  explicit BufferPool(uint64_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // A pooled buffer of at least `capacity` (the smallest such), cleared; an empty one, with no
+  // capacity, when none is that large.
+  std::string TakeBytes(size_t capacity) { return Take(&bytes_, capacity); }
+  std::vector<SortEntry> TakeEntries(size_t capacity) { return Take(&entries_, capacity); }
+  std::vector<uint64_t> TakeWords(size_t capacity) { return Take(&words_, capacity); }
+  // Keeps `buffer`'s memory for a later Take, or frees it when the pool is full.
+  void Give(std::string buffer) { Put(&bytes_, std::move(buffer)); }
+  void Give(std::vector<SortEntry> buffer) { Put(&entries_, std::move(buffer)); }
+  void Give(std::vector<uint64_t> buffer) { Put(&words_, std::move(buffer)); }
+
+ private:
+  template <typename T>
+  static uint64_t Bytes(const T& buffer) {
+    return buffer.capacity() * sizeof(typename T::value_type);
+  }
+  template <typename T>
+  T Take(std::vector<T>* pool, size_t capacity) {
+    std::lock_guard<std::mutex> lock(mu_);
+    size_t best = pool->size();
+    for (size_t i = 0; i < pool->size(); ++i) {
+      const size_t c = (*pool)[i].capacity();
+      if (c >= capacity && (best == pool->size() || c < (*pool)[best].capacity())) best = i;
+    }
+    if (best == pool->size()) return T();
+    T buffer = std::move((*pool)[best]);
+    pool->erase(pool->begin() + static_cast<std::ptrdiff_t>(best));
+    held_ -= Bytes(buffer);
+    return buffer;
+  }
+  template <typename T>
+  void Put(std::vector<T>* pool, T buffer) {
+    buffer.clear();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (buffer.capacity() == 0 || held_ + Bytes(buffer) > max_bytes_) return;
+    held_ += Bytes(buffer);
+    pool->push_back(std::move(buffer));
+  }
+
+  std::mutex mu_;
+  const uint64_t max_bytes_;
+  uint64_t held_ = 0;
+  std::vector<std::string> bytes_;
+  std::vector<std::vector<SortEntry>> entries_;
+  std::vector<std::vector<uint64_t>> words_;
+};
+
 // A sorted run kept in memory: a builder's buffer and the offsets of its records in key order.
 // Gives its reservation back to the budget when the last reference goes.
 struct MemoryRun {
-  MemoryRun(MemoryBudget* b, uint64_t n) : budget(b), reserved(n) {}
-  ~MemoryRun() { budget->Release(reserved); }
+  MemoryRun(MemoryBudget* b, uint64_t n, BufferPool* p) : budget(b), reserved(n), pool(p) {}
+  ~MemoryRun() {
+    budget->Release(reserved);
+    if (pool != nullptr) {
+      pool->Give(std::move(data));
+      pool->Give(std::move(offsets));
+    }
+  }
   MemoryRun(const MemoryRun&) = delete;
   MemoryRun& operator=(const MemoryRun&) = delete;
 
+  // An entry of `offsets`: the record's offset in the low 48 bits, its size (capped) above.
+  static uint64_t Entry(uint64_t offset, uint64_t size) {
+    return offset | (std::min<uint64_t>(size, 0xffff) << 48);
+  }
+  static uint64_t Offset(uint64_t entry) { return entry & ((uint64_t{1} << 48) - 1); }
+  static uint64_t Size(uint64_t entry) { return entry >> 48; }
+
   MemoryBudget* budget;
   uint64_t reserved;
+  BufferPool* pool;  // takes data and offsets back; may be null
   std::string data;
-  std::vector<uint64_t> offsets;
+  std::vector<uint64_t> offsets;  // Entry()s, in key order
 };
 
 struct RunFile {
@@ -85,8 +160,9 @@ class RunSet {
 class RunBuilder {
  public:
   // Sorted runs stay in memory while `budget` (may be null) allows, else they are written as
-  // `<tmp_dir>/<set name>.<unique>.run`.
-  RunBuilder(RunSet* set, std::string tmp_dir, MemoryBudget* budget);
+  // `<tmp_dir>/<set name>.<unique>.run`. Buffers come from and go back to `pool` (may be null;
+  // it must outlive the builder and its memory runs).
+  RunBuilder(RunSet* set, std::string tmp_dir, MemoryBudget* budget, BufferPool* pool = nullptr);
 
   // Reserves room for about `bytes` of records (address space only, until used), so that the
   // buffer does not grow by copying.
@@ -102,14 +178,13 @@ class RunBuilder {
 
  private:
   // Key bytes [5, 29) as three big-endian integers decide every comparison of the keys the
-  // loader makes (spatial index, parent key, row key) without touching the record.
-  struct Entry {
-    uint64_t order[3];
-    uint64_t offset;  // of the record in data_
-  };
+  // loader makes (spatial index, parent key, row key) without touching the record; `offset`
+  // is the record's place and size in data_, as a MemoryRun::Entry.
+  using Entry = BufferPool::SortEntry;
   RunSet* set_;
   std::string tmp_dir_;
   MemoryBudget* budget_;
+  BufferPool* pool_;
   uint64_t reserve_bytes_ = 0;
   std::string data_;
   std::vector<Entry> entries_;

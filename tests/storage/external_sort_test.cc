@@ -130,6 +130,42 @@ TEST_F(ExternalSortTest, MergedStreamIsTheSortedInput) {
   }
 }
 
+// A sort buffer is dealt into buckets by the top bits of its first key word before it is
+// sorted: skewed skies (one pixel holding a third of the rows, a tight cluster, a few far
+// outliers), buffers whose first words are all equal, and keys of a spatial table (one word and
+// the primary key) must still come out in key order.
+TEST_F(ExternalSortTest, SkewedAndEqualLeadingKeysSortExactly) {
+  std::mt19937_64 rng(5);
+  std::vector<Record> skewed, equal;
+  for (uint64_t i = 0; i < 60000; ++i) {
+    uint64_t hpx;
+    switch (i % 3) {
+      case 0:
+        hpx = 1ull << 50;  // one crowded pixel
+        break;
+      case 1:
+        hpx = (1ull << 50) + rng() % 300;  // a cluster around it
+        break;
+      default:
+        hpx = i % 1000 == 2 ? ~0ull - rng() % 5 : rng() >> 3;  // spread, a few at the top
+        break;
+    }
+    std::string key = keys::RowPrefix(3);
+    keys::PutU64(&key, hpx);
+    keys::PutU64(&key, rng() >> 1);  // the primary key: a spatial table's key ends here
+    skewed.emplace_back(key, std::to_string(i));
+    equal.emplace_back(Key(42, rng() % 1000, i), std::to_string(i));
+  }
+  for (const auto* records : {&skewed, &equal}) {
+    auto r = Sort(*records, 1, 1, 1 << 30, 1ull << 30);  // one buffer, one run
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(*r == Sorted(*records));
+    auto files = Sort(*records, 2, 1, 25000, 0);  // runs written to files
+    ASSERT_TRUE(files.ok()) << files.status().ToString();
+    EXPECT_TRUE(*files == Sorted(*records));
+  }
+}
+
 TEST_F(ExternalSortTest, DuplicateKeysAreFoundWithinAndAcrossRuns) {
   auto records = ChildRecords(5000, 10, 2);
   std::mt19937_64 rng(3);
