@@ -387,20 +387,14 @@ class PartitionWriter {
     if (probe_ && !CompressionPays()) {
       ropts.compression = ropts.bottommost_compression = rocksdb::kNoCompression;
     }
-    // Written with direct I/O, past the page cache: a store is as large as its input, and the
-    // page cache it would fill is memory touched for the first time (BufferPool says what that
-    // costs). A file system without direct I/O (tmpfs) gets ordinary writes.
-    for (const bool direct : {true, false}) {
-      rocksdb::EnvOptions env;
-      env.use_direct_writes = direct;
-      writer_ = std::make_unique<rocksdb::SstFileWriter>(
-          env, ropts, /*column_family=*/nullptr,
-          /*invalidate_page_cache=*/false, rocksdb::Env::IO_TOTAL,
-          /*skip_filters=*/!bloom_filters_);
-      rocksdb::Status opened = writer_->Open(path_);
-      if (opened.ok()) break;
-      if (!direct) return FromRocks(opened, "cannot create " + path_);
-    }
+    // The page cache of what was written is dropped as the file grows: a store is as large as
+    // its input, and the page cache it would fill is memory touched for the first time
+    // (BufferPool says what that costs); dropped pages are reused by the next writes.
+    writer_ = std::make_unique<rocksdb::SstFileWriter>(
+        rocksdb::EnvOptions(), ropts, /*column_family=*/nullptr,
+        /*invalidate_page_cache=*/true, rocksdb::Env::IO_TOTAL,
+        /*skip_filters=*/!bloom_filters_);
+    SKY_RETURN_IF_ERROR(FromRocks(writer_->Open(path_), "cannot create " + path_));
     for (const auto& [k, v] : held_) SKY_RETURN_IF_ERROR(Write(k, v));
     held_.clear();
     return Status::OK();
