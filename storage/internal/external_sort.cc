@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "storage/internal/file_io.h"
+#include "storage/internal/huge_pages.h"
 #include "storage/internal/keys.h"
 #include "storage/internal/rocksdb_options.h"
 #include "storage/internal/rocksdb_status.h"
@@ -210,6 +211,8 @@ void RunBuilder::Reserve(uint64_t bytes) {
   }
   data_.reserve(bytes);
   entries_.reserve(bytes / 64);
+  AdviseHugePages(data_.data(), data_.capacity());
+  AdviseHugePages(entries_.data(), entries_.capacity() * sizeof(Entry));
 }
 
 namespace {
@@ -285,6 +288,7 @@ Status RunBuilder::Flush() {
     auto mem = std::make_shared<MemoryRun>(budget_, reserve, pool_);
     if (pool_ != nullptr) mem->offsets = pool_->TakeWords(entries_.size());
     mem->offsets.reserve(entries_.size());
+    AdviseHugePages(mem->offsets.data(), mem->offsets.capacity() * sizeof(uint64_t));
     for (size_t i = 0; i < entries_.size(); ++i) {
       mem->offsets.push_back(entries_[i].offset);
       if (i % kSampleEvery == 0) run.samples.emplace_back(std::string(key_of(entries_[i])), i);
@@ -295,6 +299,7 @@ Status RunBuilder::Flush() {
     set_->Add(std::move(run));
     data_ = pool_ != nullptr ? pool_->TakeBytes(reserve_bytes_) : std::string();
     data_.reserve(reserve_bytes_);
+    AdviseHugePages(data_.data(), data_.capacity());
     entries_.clear();
     return Status::OK();
   }

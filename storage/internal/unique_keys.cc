@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "storage/internal/file_io.h"
+#include "storage/internal/huge_pages.h"
 
 namespace skyshard::internal {
 
@@ -120,6 +121,7 @@ UniqueKeys::~UniqueKeys() = default;
 std::unique_ptr<UniqueKeys::Writer> UniqueKeys::NewWriter(uint64_t buffer_bytes) {
   std::unique_ptr<Writer> w(new Writer(this));
   w->keys_.reserve(buffer_bytes / sizeof(uint64_t));
+  AdviseHugePages(w->keys_.data(), w->keys_.capacity() * sizeof(uint64_t));
   return w;
 }
 
@@ -142,6 +144,7 @@ Status UniqueKeys::AddRun(std::vector<uint64_t>* sorted) {
     run->memory = std::move(*sorted);
     *sorted = std::vector<uint64_t>();
     sorted->reserve(capacity);
+    AdviseHugePages(sorted->data(), sorted->capacity() * sizeof(uint64_t));
   } else {
     run->path = tmp_dir_ + "/" + name_ + "." + std::to_string(g_keys_run_counter++) + ".keys";
     int fd = ::open(run->path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
