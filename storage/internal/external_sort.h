@@ -60,12 +60,15 @@ class BufferPool {
   };
   explicit BufferPool(uint64_t max_bytes) : max_bytes_(max_bytes) {}
 
-  // A pooled buffer of at least `capacity` (the smallest such), cleared; an empty one, with no
-  // capacity, when none is that large.
+  // A pooled buffer of at least `capacity` (the smallest such), cleared; a new, empty one when
+  // none is that large, and then the smaller pooled buffers of its kind are
+  // freed: the caller is about to allocate anew, and buffers of a size no table asks for again
+  // would only add to the load's peak memory.
   std::string TakeBytes(size_t capacity) { return Take(&bytes_, capacity); }
   std::vector<SortEntry> TakeEntries(size_t capacity) { return Take(&entries_, capacity); }
   std::vector<uint64_t> TakeWords(size_t capacity) { return Take(&words_, capacity); }
-  // Keeps `buffer`'s memory for a later Take, or frees it when the pool is full.
+  // Keeps `buffer`'s memory for a later Take, or frees it when the pool is full or the buffer
+  // is small (under 64 KiB: not worth keeping).
   void Give(std::string buffer) { Put(&bytes_, std::move(buffer)); }
   void Give(std::vector<SortEntry> buffer) { Put(&entries_, std::move(buffer)); }
   void Give(std::vector<uint64_t> buffer) { Put(&words_, std::move(buffer)); }
@@ -83,7 +86,11 @@ class BufferPool {
       const size_t c = (*pool)[i].capacity();
       if (c >= capacity && (best == pool->size() || c < (*pool)[best].capacity())) best = i;
     }
-    if (best == pool->size()) return T();
+    if (best == pool->size()) {
+      for (const T& b : *pool) held_ -= Bytes(b);
+      pool->clear();  // every pooled buffer of this kind is smaller
+      return T();
+    }
     T buffer = std::move((*pool)[best]);
     pool->erase(pool->begin() + static_cast<std::ptrdiff_t>(best));
     held_ -= Bytes(buffer);
@@ -93,7 +100,7 @@ class BufferPool {
   void Put(std::vector<T>* pool, T buffer) {
     buffer.clear();
     std::lock_guard<std::mutex> lock(mu_);
-    if (buffer.capacity() == 0 || held_ + Bytes(buffer) > max_bytes_) return;
+    if (Bytes(buffer) < (64u << 10) || held_ + Bytes(buffer) > max_bytes_) return;
     held_ += Bytes(buffer);
     pool->push_back(std::move(buffer));
   }

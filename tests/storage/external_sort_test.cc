@@ -166,6 +166,39 @@ TEST_F(ExternalSortTest, SkewedAndEqualLeadingKeysSortExactly) {
   }
 }
 
+// The pool hands back the smallest buffer that is large enough, never holds more than its
+// limit, and drops the buffers of a kind once they are all too small for what is asked.
+TEST(BufferPoolTest, TakesTheSmallestFittingBufferWithinItsLimit) {
+  constexpr size_t kK = 1000 * 1000;  // sizes in MB: the pool ignores buffers under 64 KiB
+  auto buffer = [](size_t capacity) {
+    std::string s;
+    s.reserve(capacity);
+    s = "dirty";
+    return s;
+  };
+  BufferPool pool(10 * kK);
+  pool.Give(buffer(4 * kK));
+  pool.Give(buffer(2 * kK));
+  pool.Give(buffer(3 * kK));
+  pool.Give(buffer(5 * kK));  // over the limit with the others: freed, not kept
+  std::string b = pool.TakeBytes(2500 * 1000);
+  EXPECT_GE(b.capacity(), 3 * kK);
+  EXPECT_LT(b.capacity(), 4 * kK);
+  EXPECT_TRUE(b.empty());  // handed out cleared
+  std::string c = pool.TakeBytes(3500 * 1000);
+  EXPECT_GE(c.capacity(), 4 * kK);
+  EXPECT_LT(pool.TakeBytes(3500 * 1000).capacity(), kK);  // only the 2 MB is left: too small...
+  EXPECT_LT(pool.TakeBytes(100).capacity(), kK);          // ...and was dropped by that miss
+  pool.Give(std::move(b));
+  pool.Give(std::move(c));
+  EXPECT_GE(pool.TakeBytes(3900 * 1000).capacity(), 4 * kK);
+  std::vector<uint64_t> words;
+  words.reserve(kK / 4);  // 2 MB, within the limit beside the 3 MB buffer still pooled
+  pool.Give(std::move(words));
+  EXPECT_GE(pool.TakeWords(kK / 8).capacity(), kK / 4);
+  EXPECT_EQ(pool.TakeEntries(1).capacity(), 0u);  // kinds do not mix
+}
+
 TEST_F(ExternalSortTest, DuplicateKeysAreFoundWithinAndAcrossRuns) {
   auto records = ChildRecords(5000, 10, 2);
   std::mt19937_64 rng(3);
