@@ -221,6 +221,8 @@ namespace {
 // (American flag sort) on the top bits of order[0], taken over the range the entries span,
 // deals them into up to 4096 buckets, and each bucket is then sorted by comparison. That does
 // about half the comparisons of one std::sort of a full sort buffer (millions of entries).
+[[gnu::noinline]] bool TieLess(std::string_view a, std::string_view b) { return a < b; }
+
 template <typename Entry, typename Less>
 void SortEntries(Entry* begin, Entry* end, const Less& less) {
   constexpr int kBits = 12;
@@ -259,6 +261,54 @@ void SortEntries(Entry* begin, Entry* end, const Less& less) {
 
 }  // namespace
 
+template <typename Less>
+bool RunBuilder::SortByStretches(const Less& less) {
+  const size_t n = entries_.size();
+  if (n < 2 || n >= (uint64_t{1} << 32)) return false;
+  // A stretch: consecutive entries with the same first two key words, in increasing order.
+  auto continues = [](const Entry& prev, const Entry& e) {
+    return prev.order[0] == e.order[0] && prev.order[1] == e.order[1] &&
+           prev.order[2] < e.order[2];
+  };
+  size_t stretches = 1;
+  for (size_t i = 1; i < n; ++i) stretches += continues(entries_[i - 1], entries_[i]) ? 0 : 1;
+  if (stretches * 4 > n) return false;  // too short to pay for the second pass
+  // One head per stretch, sorted like entries (its offset field: where the stretch begins, and
+  // its length), then every stretch copied whole in the heads' order.
+  std::vector<Entry> heads;
+  heads.reserve(stretches);
+  for (size_t i = 0; i < n;) {
+    size_t j = i + 1;
+    while (j < n && continues(entries_[j - 1], entries_[j])) ++j;
+    const Entry& first = entries_[i];
+    heads.push_back(Entry{{first.order[0], first.order[1], first.order[2]}, (i << 32) | (j - i)});
+    i = j;
+  }
+  auto head_less = [](const Entry& a, const Entry& b) {
+    for (int k = 0; k < 3; ++k) {
+      if (a.order[k] != b.order[k]) return a.order[k] < b.order[k];
+    }
+    return a.offset < b.offset;
+  };
+  SortEntries(heads.data(), heads.data() + heads.size(), head_less);
+  std::vector<Entry> sorted = pool_ != nullptr ? pool_->TakeEntries(n) : std::vector<Entry>();
+  sorted.reserve(n);
+  for (const Entry& h : heads) {
+    const size_t begin = h.offset >> 32, size = h.offset & 0xffffffff;
+    // Two stretches of one parent (its rows split between files) may interleave: then this
+    // way does not sort, and the caller sorts every entry.
+    if (!sorted.empty() && less(entries_[begin], sorted.back())) {
+      if (pool_ != nullptr) pool_->Give(std::move(sorted));
+      return false;
+    }
+    sorted.insert(sorted.end(), entries_.begin() + static_cast<std::ptrdiff_t>(begin),
+                  entries_.begin() + static_cast<std::ptrdiff_t>(begin + size));
+  }
+  entries_.swap(sorted);
+  if (pool_ != nullptr) pool_->Give(std::move(sorted));
+  return true;
+}
+
 Status RunBuilder::Flush() {
   if (entries_.empty()) return Status::OK();
   const char* base = data_.data();
@@ -268,16 +318,18 @@ Status RunBuilder::Flush() {
     std::memcpy(&klen, rec, 2);
     return std::string_view(rec + kHeader, klen);
   };
+  // Small enough to be inlined into the sorts; the rare tie of all three words (keys longer
+  // than 29 bytes, or duplicates) compares whole keys out of line.
   auto less = [&](const Entry& a, const Entry& b) {
-    for (int i = 0; i < 3; ++i) {
-      if (a.order[i] != b.order[i]) return a.order[i] < b.order[i];
-    }
-    return key_of(a) < key_of(b);
+    if (a.order[0] != b.order[0]) return a.order[0] < b.order[0];
+    if (a.order[1] != b.order[1]) return a.order[1] < b.order[1];
+    if (a.order[2] != b.order[2]) return a.order[2] < b.order[2];
+    return TieLess(key_of(a), key_of(b));
   };
   // A release written in key order (objects by sky pixel, each one's sources after it) gives
   // sorted buffers: one pass tells, and saves the sort. On unsorted input the pass stops at the
   // first pair out of order. (`skyshard gen` writes objects in id order, not pixel order.)
-  if (!std::is_sorted(entries_.begin(), entries_.end(), less)) {
+  if (!std::is_sorted(entries_.begin(), entries_.end(), less) && !SortByStretches(less)) {
     SortEntries(entries_.data(), entries_.data() + entries_.size(), less);
   }
   RunFile run;

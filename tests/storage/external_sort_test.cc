@@ -166,6 +166,30 @@ TEST_F(ExternalSortTest, SkewedAndEqualLeadingKeysSortExactly) {
   }
 }
 
+// A buffer whose parents' children come in stretches is sorted stretch by stretch; a parent
+// whose children are split into two stretches, far apart, must still come out in order, both
+// when its stretches follow each other in key order and when they interleave.
+TEST_F(ExternalSortTest, SplitAndInterleavedStretchesSortExactly) {
+  std::mt19937_64 rng(9);
+  for (const bool interleave : {false, true}) {
+    std::vector<Record> first_half, second_half;
+    for (uint64_t p = 0; p < 3000; ++p) {
+      const uint64_t hpx = rng() >> 8;
+      for (uint64_t c = 0; c < 10; ++c) {
+        const bool first = interleave ? c % 2 == 0 : c < 5;
+        // Only some parents are split: the others' ten children stay in one stretch.
+        auto& half = (p % 3 == 0 && !first) ? second_half : first_half;
+        half.emplace_back(Key(hpx, p, p * 10 + c), std::to_string(c));
+      }
+    }
+    std::vector<Record> records = first_half;
+    records.insert(records.end(), second_half.begin(), second_half.end());
+    auto r = Sort(records, 1, 1, 1 << 30, 1ull << 30);  // one buffer, one run
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(*r == Sorted(records)) << "interleave " << interleave;
+  }
+}
+
 // The pool hands back the smallest buffer that is large enough, never holds more than its
 // limit, and drops the buffers of a kind once they are all too small for what is asked.
 TEST(BufferPoolTest, TakesTheSmallestFittingBufferWithinItsLimit) {
