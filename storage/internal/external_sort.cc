@@ -539,7 +539,7 @@ Status MergePartition(const std::vector<RunFile>& runs, const Partition& part, i
         SKY_RETURN_IF_ERROR(put(k, c->value()));
       }
       if (options.on_record) SKY_RETURN_IF_ERROR(options.on_record(index, k, c->value()));
-      prev.assign(k.data(), k.size());
+      CopyKey(k, &prev);
       ++n;
       SKY_RETURN_IF_ERROR(c->Advance());
     } while (in_partition(c) && (other == nullptr || RunCursor::Less(*c, *other)));

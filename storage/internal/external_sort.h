@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -25,6 +26,17 @@
 #include "common/status.h"
 
 namespace skyshard::internal {
+
+// Copies `key` (which must not point into `*out`) into `*out`: a plain memcpy when the sizes
+// match, as the keys of one stream mostly do; std::string::assign takes its general path,
+// which cost 3% of a merge that keeps each record's key.
+inline void CopyKey(std::string_view key, std::string* out) {
+  if (out->size() == key.size()) {
+    std::memcpy(out->data(), key.data(), key.size());
+  } else {
+    out->assign(key.data(), key.size());
+  }
+}
 
 // How many bytes of sorted runs a load may keep in memory instead of writing them to run
 // files: a load that fits never writes a run, a larger one spills only what does not fit.

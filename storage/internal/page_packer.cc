@@ -41,7 +41,7 @@ Status PagePacker::Add(std::string_view key, std::string_view value, const Emit&
   for (size_t c = 0; c < k; ++c)
     keys_.push_back(keys::GetU64(key.data() + keys::kPrefixSize + 8 * c));
   ++n_;
-  last_key_.assign(key.data(), key.size());
+  CopyKey(key, &last_key_);
   // The v2 value holds what the page stores of the row, plus a bitmap byte per 8 columns and
   // a length byte or so per string: close enough to size a page by.
   estimate_ += value.size() + row_overhead_;
