@@ -470,9 +470,9 @@ class ProgressReporter {
 
 Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string& staging,
                  int threads, uint64_t memory_bytes, internal::BufferPool* pool,
-                 std::atomic<uint64_t>* rows_read,
-                 std::atomic<uint64_t>* bytes_read, ProgressReporter* reporter,
-                 std::vector<std::string>* sst_files, TableLoadReport* report) {
+                 std::atomic<uint64_t>* rows_read, std::atomic<uint64_t>* bytes_read,
+                 ProgressReporter* reporter, std::vector<std::string>* sst_files,
+                 TableLoadReport* report) {
   const auto start = Clock::now();
   TableDef& def = plan->def;
   const std::string tag = "t" + std::to_string(def.id);

@@ -166,7 +166,7 @@ double DividePowerOfTen(uint64_t m, int k) {
   const int bits_m = 64 - __builtin_clzll(m);
   const int bits_d = 64 - __builtin_clzll(d);
   // m * 2^s / d lies in [2^62, 2^64): its integer part fits the division's 64-bit quotient.
-  const int s = 63 + bits_d - bits_m;  // 0..126
+  const int s = 63 + bits_d - bits_m;            // 0..126
   __extension__ typedef unsigned __int128 U128;  // a GNU type, for the 128-bit dividend
   const U128 n = static_cast<U128>(m) << s;
   uint64_t q, r;

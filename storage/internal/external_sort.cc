@@ -239,7 +239,9 @@ void SortEntries(Entry* begin, Entry* end, const Less& less) {
   const int range_bits = hi == lo ? 0 : 64 - __builtin_clzll(hi - lo);
   const int shift = std::max(0, range_bits - kBits);
   const size_t buckets = static_cast<size_t>((hi - lo) >> shift) + 1;
-  auto bucket = [lo, shift](const Entry& e) { return static_cast<size_t>((e.order[0] - lo) >> shift); };
+  auto bucket = [lo, shift](const Entry& e) {
+    return static_cast<size_t>((e.order[0] - lo) >> shift);
+  };
   std::vector<size_t> start(buckets + 1, 0), next(buckets);
   for (const Entry* e = begin; e != end; ++e) ++start[bucket(*e) + 1];
   for (size_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
@@ -267,8 +269,7 @@ bool RunBuilder::SortByStretches(const Less& less) {
   if (n < 2 || n >= (uint64_t{1} << 32)) return false;
   // A stretch: consecutive entries with the same first two key words, in increasing order.
   auto continues = [](const Entry& prev, const Entry& e) {
-    return prev.order[0] == e.order[0] && prev.order[1] == e.order[1] &&
-           prev.order[2] < e.order[2];
+    return prev.order[0] == e.order[0] && prev.order[1] == e.order[1] && prev.order[2] < e.order[2];
   };
   size_t stretches = 1;
   for (size_t i = 1; i < n; ++i) stretches += continues(entries_[i - 1], entries_[i]) ? 0 : 1;

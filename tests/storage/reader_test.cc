@@ -357,8 +357,8 @@ TEST_F(CsvReaderTest, IntegersMatchFromChars) {
       EXPECT_EQ(t->columns[c].ints[r], expected) << "text " << texts[r] << " column " << c;
     }
   }
-  for (const char* beyond : {"9223372036854775808", "-9223372036854775809",
-                             "10000000000000000000", "99999999999999999999"}) {
+  for (const char* beyond : {"9223372036854775808", "-9223372036854775809", "10000000000000000000",
+                             "99999999999999999999"}) {
     std::string bad = WriteFile("beyond.csv", std::string("a\n1\n") + beyond + "\n");
     auto r2 = OpenTableReader(bad);
     ASSERT_TRUE(r2.ok());
