@@ -47,7 +47,7 @@ using internal::FromRocks;
 
 // Rows read per batch: a batch is decoded column by column and then encoded row by row, so it
 // should stay in the L2 cache between the two (Object: 43 columns x 1024 rows x 9 bytes =
-// 350 KiB). 8192-row batches did not, and the row encoder waited on memory: a medium load's
+// 387 KiB). 8192-row batches did not, and the row encoder waited on memory: a medium load's
 // reading and encoding took 14% less CPU with 1024.
 constexpr size_t kBatchRows = 1024;
 // A file whose format can start at any row (FITS) is read in pieces of at most this many rows,
