@@ -237,8 +237,8 @@ const char* ParseIntegerFast(const char* p, const char* end, int64_t* out) {
   if (negative) ++p;
   uint64_t magnitude = 0;
   int total = 0;
+  // More than 19 digits: -1, and the general parser decides.
   if (AppendDigits(&p, end, &magnitude, &total) <= 0) return nullptr;
-  if (p != end && static_cast<unsigned>(*p - '0') < 10) return nullptr;  // a 20th digit
   const uint64_t limit = uint64_t{1} << 63;  // |INT64_MIN|; INT64_MAX is one less
   if (magnitude > limit - (negative ? 0 : 1)) return nullptr;
   *out = negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);

@@ -192,7 +192,7 @@ void RunBuilder::Add(std::string_view key, std::string_view value) {
   entries_.push_back(
       Entry{{OrderBytes(key, keys::kPrefixSize), OrderBytes(key, keys::kPrefixSize + 8),
              OrderBytes(key, keys::kPrefixSize + 16)},
-            MemoryRun::Entry(data_.size(), kHeader + key.size() + value.size())});
+            MemoryRun::Place(data_.size(), kHeader + key.size() + value.size())});
   const auto klen = static_cast<uint16_t>(key.size());
   const auto vlen = static_cast<uint32_t>(value.size());
   char header[kHeader];
@@ -352,10 +352,9 @@ Status RunBuilder::Flush() {
     mem->data = std::move(data_);
     run.memory = std::move(mem);
     set_->Add(std::move(run));
-    data_ = pool_ != nullptr ? pool_->TakeBytes(reserve_bytes_) : std::string();
-    data_.reserve(reserve_bytes_);
-    AdviseHugePages(data_.data(), data_.capacity());
+    data_ = std::string();
     entries_.clear();
+    Reserve(reserve_bytes_);
     return Status::OK();
   }
   run.path = tmp_dir_ + "/" + set_->name() + "." + std::to_string(g_run_counter++) + ".run";

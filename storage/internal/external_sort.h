@@ -139,18 +139,19 @@ struct MemoryRun {
   MemoryRun(const MemoryRun&) = delete;
   MemoryRun& operator=(const MemoryRun&) = delete;
 
-  // An entry of `offsets`: the record's offset in the low 48 bits, its size (capped) above.
-  static uint64_t Entry(uint64_t offset, uint64_t size) {
+  // Where a record lies, as `offsets` holds it: its offset in the low 48 bits, its size
+  // (capped) above.
+  static uint64_t Place(uint64_t offset, uint64_t size) {
     return offset | (std::min<uint64_t>(size, 0xffff) << 48);
   }
-  static uint64_t Offset(uint64_t entry) { return entry & ((uint64_t{1} << 48) - 1); }
-  static uint64_t Size(uint64_t entry) { return entry >> 48; }
+  static uint64_t Offset(uint64_t place) { return place & ((uint64_t{1} << 48) - 1); }
+  static uint64_t Size(uint64_t place) { return place >> 48; }
 
   MemoryBudget* budget;
   uint64_t reserved;
   BufferPool* pool;  // takes data and offsets back; may be null
   std::string data;
-  std::vector<uint64_t> offsets;  // Entry()s, in key order
+  std::vector<uint64_t> offsets;  // Place()s, in key order
 };
 
 struct RunFile {
@@ -198,7 +199,7 @@ class RunBuilder {
  private:
   // Key bytes [5, 29) as three big-endian integers decide every comparison of the keys the
   // loader makes (spatial index, parent key, row key) without touching the record; `offset`
-  // is the record's place and size in data_, as a MemoryRun::Entry.
+  // is the record's place and size in data_, as a MemoryRun::Place.
   using Entry = BufferPool::SortEntry;
 
   // Sorts entries_ by sorting one head per stretch (consecutive entries sharing their first two
