@@ -331,18 +331,34 @@ TEST(LoaderKillTest, KillNineAtAnyMomentLeavesPublishedReleasesIntact) {
   int timed_status = 0;
   ::waitpid(timed, &timed_status, 0);
   ASSERT_TRUE(WIFEXITED(timed_status) && WEXITSTATUS(timed_status) == 0) << "the load failed";
-  const double full_ms =
+  double full_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   fs::remove_all(timing);
   int killed_midway = 0;
   for (double fraction : {0.01, 0.05, 0.15, 0.3, 0.5, 0.7, 0.85, 0.95, 0.99}) {
-    const auto delay_ms = static_cast<int64_t>(fraction * full_ms);
+    const auto delay = std::chrono::duration<double, std::milli>(fraction * full_ms);
+    const auto start = std::chrono::steady_clock::now();
     pid_t pid = spawn(data);
     ASSERT_GE(pid, 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    ::kill(pid, SIGKILL);
+    // Wait for the kill time, watching the load: one that finishes first (the timed load ran
+    // slower than this one, on a busy machine) shows how long a load takes now, and the later
+    // kills are placed by that.
     int status = 0;
-    ::waitpid(pid, &status, 0);
+    bool exited = false;
+    while (std::chrono::steady_clock::now() - start < delay) {
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        exited = true;
+        full_ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count();
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (!exited) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+    }
     ASSERT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 127) << "could not run the binary";
     if (WIFSIGNALED(status)) {
       ++killed_midway;
