@@ -21,6 +21,7 @@
 
 #include "common/column_batch.h"
 #include "common/types.h"
+#include "storage/internal/file_io.h"
 
 namespace skyshard {
 
@@ -309,7 +310,11 @@ std::string AsciiLower(std::string_view s) {
 class CsvReader final : public TableReader {
  public:
   CsvReader(std::string path, int fd, uint64_t file_size, size_t block_size)
-      : path_(std::move(path)), fd_(fd), file_size_(file_size), block_size_(block_size) {
+      : path_(std::move(path)),
+        fd_(fd),
+        file_size_(file_size),
+        block_size_(block_size),
+        drop_behind_(fd, 0) {
     buf_.resize(block_size_ + 1);
     buf_[0] = '\n';
   }
@@ -348,6 +353,7 @@ class CsvReader final : public TableReader {
   const int fd_;
   const uint64_t file_size_;
   const size_t block_size_;
+  internal::DropBehind drop_behind_;  // every byte read is copied into buf_ at once
 
   // buf_[pos_, end_) holds read but unparsed bytes, followed by a '\n' sentinel at buf_[end_]
   // so that the unquoted-field scan needs no bounds check per byte.
@@ -406,6 +412,7 @@ Status CsvReader::Fill() {
     end_ += static_cast<size_t>(n);
     want -= static_cast<size_t>(n);
   }
+  drop_behind_.Advance(consumed_ + end_);
   buf_[end_] = '\n';
   return Status::OK();
 }

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 #include <unordered_set>
@@ -23,6 +24,7 @@
 
 #include "common/column_batch.h"
 #include "common/types.h"
+#include "storage/internal/file_io.h"
 
 namespace skyshard {
 
@@ -117,6 +119,7 @@ class FitsReader final : public TableReader {
     int status = 0;
     fits_close_file(file_, &status);
     if (map_ != nullptr) ::munmap(const_cast<unsigned char*>(map_), map_bytes_);
+    if (map_fd_ >= 0) ::close(map_fd_);
   }
   FitsReader(const FitsReader&) = delete;
   FitsReader& operator=(const FitsReader&) = delete;
@@ -189,6 +192,8 @@ class FitsReader final : public TableReader {
   const unsigned char* map_ = nullptr;
   size_t map_bytes_ = 0;
   size_t data_start_ = 0;
+  int map_fd_ = -1;
+  std::optional<internal::DropBehind> drop_behind_;  // of the mapped file, from begin_row_
   Status failed_;
 };
 
@@ -212,6 +217,8 @@ void FitsReader::MapIfPlain(uint64_t data_start, uint64_t data_end) {
       map_ = static_cast<const unsigned char*>(m);
       map_bytes_ = static_cast<size_t>(st.st_size);
       data_start_ = static_cast<size_t>(data_start);
+      map_fd_ = fd;  // kept for DropBehind
+      return;
     }
   }
   ::close(fd);
@@ -672,6 +679,9 @@ Result<size_t> FitsReader::ReadBatch(ColumnBatch* batch, size_t max_rows) {
       static_cast<int64_t>(std::min<size_t>(max_rows, std::numeric_limits<int64_t>::max())),
       end_row_ - next_row_));
   for (ColumnVector& c : batch->columns) c.Reserve(rows);
+  if (map_ != nullptr && !drop_behind_) {
+    drop_behind_.emplace(map_fd_, data_start_ + static_cast<size_t>(begin_row_) * row_bytes_, map_);
+  }
   size_t done = 0;
   while (done < rows) {
     const size_t n = std::min(chunk_rows_, rows - done);
@@ -702,6 +712,8 @@ Result<size_t> FitsReader::ReadBatch(ColumnBatch* batch, size_t max_rows) {
     next_row_ += static_cast<int64_t>(n);
     done += n;
   }
+  if (drop_behind_)
+    drop_behind_->Advance(data_start_ + static_cast<size_t>(next_row_) * row_bytes_);
   batch->num_rows = rows;
   return rows;
 }

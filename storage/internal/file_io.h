@@ -4,10 +4,13 @@
 // Thread safety: pure functions (errno is per thread).
 #pragma once
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -33,5 +36,46 @@ inline Status WriteAll(int fd, const char* p, size_t n, const std::string& path)
   }
   return Status::OK();
 }
+
+// Drops the pages of a file that is read once, front to back, from the page cache as the reader
+// leaves them behind: an input file of a load is never read again, and the pages it would
+// otherwise leave in the cache (as much as the input) would push out the pages a served store
+// needs, and cost first-touch time on machines that hand back free memory (docs/storage.md,
+// "Bulk load"). Pages are dropped in steps of kStep bytes, kept well behind the kernel's
+// readahead. With `map` (the file mapped at offset 0), the step is unmapped from it first,
+// since the kernel keeps mapped pages. Never fails: the advice is only an optimization.
+//
+// Thread safety: one per reader.
+class DropBehind {
+ public:
+  static constexpr uint64_t kStep = uint64_t{8} << 20;
+
+  // Drops nothing before `from` (another reader may be reading there).
+  DropBehind(int fd, uint64_t from, const unsigned char* map = nullptr)
+      : fd_(fd), map_(map), dropped_(PageFloor(from)) {}
+
+  // The reader needs no byte before `offset` any more.
+  void Advance(uint64_t offset) {
+    offset = PageFloor(offset);
+    if (offset < dropped_ + kStep) return;
+    const uint64_t n = offset - dropped_;
+    if (map_ != nullptr) {
+      (void)::madvise(const_cast<unsigned char*>(map_) + dropped_, n, MADV_DONTNEED);
+    }
+    (void)::posix_fadvise(fd_, static_cast<off_t>(dropped_), static_cast<off_t>(n),
+                          POSIX_FADV_DONTNEED);
+    dropped_ = offset;
+  }
+
+ private:
+  static uint64_t PageFloor(uint64_t offset) {
+    static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    return offset / page * page;
+  }
+
+  int fd_;
+  const unsigned char* map_;
+  uint64_t dropped_;
+};
 
 }  // namespace skyshard::internal

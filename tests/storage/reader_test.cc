@@ -1,8 +1,10 @@
 // Tests of the input file readers (CSV, FITS) against files written here with known values.
 
+#include <fcntl.h>
 #include <fitsio.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1134,6 +1136,117 @@ TEST_F(FitsReaderTest, AnErrorInARowRangeNamesTheRowOfTheWholeFile) {
     auto ok_piece = ReadAll(ok_reader->get(), types, 64);
     ASSERT_TRUE(ok_piece.ok()) << ok_piece.status().ToString();
     EXPECT_EQ(ok_piece->rows, static_cast<size_t>(end - begin));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page cache: a load reads its input once, and the readers drop what they left behind
+
+// The fraction of the pages of [begin, end) of `path` that are in the page cache (mincore).
+double ResidentFraction(const std::string& path, size_t begin, size_t end) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  EXPECT_GE(fd, 0) << path;
+  if (fd < 0) return -1;
+  struct stat st {};
+  EXPECT_EQ(::fstat(fd, &st), 0);
+  const size_t size = static_cast<size_t>(st.st_size);
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  EXPECT_NE(map, MAP_FAILED);
+  if (map == MAP_FAILED) return -1;
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> resident((size + page - 1) / page);
+  EXPECT_EQ(::mincore(map, size, resident.data()), 0);
+  ::munmap(map, size);
+  size_t in = 0;
+  const size_t first = begin / page;
+  const size_t last = std::min(resident.size(), (end + page - 1) / page);
+  for (size_t i = first; i < last; ++i) in += resident[i] & 1;
+  return last > first ? static_cast<double>(in) / static_cast<double>(last - first) : 0;
+}
+
+// Reads the whole file with read(2), so that every page is cached, and checks that it is.
+void CacheWholeFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0) << path;
+  ASSERT_EQ(::fsync(fd), 0);  // a written page must be clean to be dropped
+  std::vector<char> buf(1 << 20);
+  while (::read(fd, buf.data(), buf.size()) > 0) {
+  }
+  ::close(fd);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  ASSERT_GT(ResidentFraction(path, 0, static_cast<size_t>(st.st_size)), 0.99) << path;
+}
+
+// Files in the working directory (the build tree, on disk): a tmpfs keeps its pages whatever
+// the advice, so TempDir() could not show the dropping.
+class PageCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = std::filesystem::current_path().string() + "/page_cache_test_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl + "/";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
+};
+
+TEST_F(PageCacheTest, ReadersDropTheInputBehindThem) {
+  constexpr size_t kBytes = size_t{40} << 20;
+  constexpr size_t kRows = kBytes / 16;
+  // CSV: one bigint column of 15 digits a line.
+  const std::string csv_path = dir_ + "big.csv";
+  {
+    std::string csv = "a\n";
+    char line[32];
+    for (size_t r = 0; r < kRows; ++r) {
+      const int n = std::snprintf(line, sizeof line, "%015zu\n", r);
+      csv.append(line, static_cast<size_t>(n));
+    }
+    std::FILE* f = std::fopen(csv_path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    ASSERT_EQ(std::fwrite(csv.data(), 1, csv.size(), f), csv.size());
+    std::fclose(f);
+  }
+  // FITS: two 8-byte columns (16 bytes a row).
+  const std::string fits_path = dir_ + "big.fits";
+  {
+    fitsfile* f = nullptr;
+    int status = 0;
+    fits_create_file(&f, ("!" + fits_path).c_str(), &status);
+    char a[] = "a", b[] = "b", k[] = "K", d[] = "D";
+    char* tt[] = {a, b};
+    char* tf[] = {k, d};
+    fits_create_tbl(f, BINARY_TBL, 0, 2, tt, tf, nullptr, "T", &status);
+    std::vector<LONGLONG> ids(kRows);
+    std::vector<double> xs(kRows);
+    for (size_t r = 0; r < kRows; ++r) {
+      ids[r] = static_cast<LONGLONG>(r);
+      xs[r] = static_cast<double>(r) / 4;
+    }
+    fits_write_col(f, TLONGLONG, 1, 1, 1, static_cast<LONGLONG>(kRows), ids.data(), &status);
+    fits_write_col(f, TDOUBLE, 2, 1, 1, static_cast<LONGLONG>(kRows), xs.data(), &status);
+    fits_close_file(f, &status);
+    ASSERT_FITS_OK(status);
+  }
+  struct Case {
+    std::string path;
+    std::vector<ColumnType> types;
+  };
+  for (const Case& c : {Case{csv_path, {T(DataType::kBigInt)}},
+                        Case{fits_path, {T(DataType::kBigInt), T(DataType::kDouble)}}}) {
+    SCOPED_TRACE(c.path);
+    CacheWholeFile(c.path);
+    auto reader = OpenTableReader(c.path);
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    auto t = ReadAll(reader->get(), c.types, 4096);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    ASSERT_EQ(t->rows, kRows);
+    for (size_t r = 0; r < kRows; r += 9973)
+      ASSERT_EQ(t->columns[0].ints[r], static_cast<int64_t>(r));
+    // All but the last step (8 MiB) and what lies after it is gone from the cache.
+    EXPECT_LT(ResidentFraction(c.path, 0, kBytes - (size_t{16} << 20)), 0.05);
   }
 }
 
