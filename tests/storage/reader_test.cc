@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <fitsio.h>
 #include <gtest/gtest.h>
+#include <linux/magic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -1179,13 +1181,21 @@ void CacheWholeFile(const std::string& path) {
   ASSERT_GT(ResidentFraction(path, 0, static_cast<size_t>(st.st_size)), 0.99) << path;
 }
 
-// Files in the working directory (the build tree, on disk): a tmpfs keeps its pages whatever
-// the advice, so TempDir() could not show the dropping.
+// Files on a disk file system: a tmpfs keeps its pages whatever the advice. The working
+// directory (the build tree) unless it is a tmpfs, else /var/tmp, else TempDir().
 class PageCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = std::filesystem::current_path().string() + "/page_cache_test_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    std::string base = std::filesystem::current_path().string() + "/";
+    for (const std::string& candidate : {base, std::string("/var/tmp/"), ::testing::TempDir()}) {
+      struct statfs fs {};
+      if (::statfs(candidate.c_str(), &fs) == 0 && fs.f_type != TMPFS_MAGIC) {
+        base = candidate;
+        break;
+      }
+    }
+    std::string tmpl = base + "page_cache_test_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr) << tmpl;
     dir_ = tmpl + "/";
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
