@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -42,8 +43,11 @@ inline Status WriteAll(int fd, const char* p, size_t n, const std::string& path)
 // otherwise leave in the cache (as much as the input) would push out the pages a served store
 // needs, and cost first-touch time on machines that hand back free memory (docs/storage.md,
 // "Bulk load"). Pages are dropped in steps of kStep bytes, kept well behind the kernel's
-// readahead. With `map` (the file mapped at offset 0), the step is unmapped from it first,
-// since the kernel keeps mapped pages. Never fails: the advice is only an optimization.
+// readahead. Each step goes back over the previous one: the page cache holds files in folios of
+// up to a few MiB, and a folio is dropped only by advice that covers it whole, so one that
+// straddled the previous step's end is dropped now. With `map` (the file mapped at offset 0),
+// the range is unmapped from it first, since the kernel keeps mapped pages. Never fails: the
+// advice is only an optimization.
 //
 // Thread safety: one per reader.
 class DropBehind {
@@ -52,17 +56,18 @@ class DropBehind {
 
   // Drops nothing before `from` (another reader may be reading there).
   DropBehind(int fd, uint64_t from, const unsigned char* map = nullptr)
-      : fd_(fd), map_(map), dropped_(PageFloor(from)) {}
+      : fd_(fd), map_(map), from_(PageFloor(from)), dropped_(from_) {}
 
   // The reader needs no byte before `offset` any more.
   void Advance(uint64_t offset) {
     offset = PageFloor(offset);
     if (offset < dropped_ + kStep) return;
-    const uint64_t n = offset - dropped_;
+    const uint64_t begin = std::max(from_, dropped_ - std::min(dropped_, kStep));
+    const uint64_t n = offset - begin;
     if (map_ != nullptr) {
-      (void)::madvise(const_cast<unsigned char*>(map_) + dropped_, n, MADV_DONTNEED);
+      (void)::madvise(const_cast<unsigned char*>(map_) + begin, n, MADV_DONTNEED);
     }
-    (void)::posix_fadvise(fd_, static_cast<off_t>(dropped_), static_cast<off_t>(n),
+    (void)::posix_fadvise(fd_, static_cast<off_t>(begin), static_cast<off_t>(n),
                           POSIX_FADV_DONTNEED);
     dropped_ = offset;
   }
@@ -75,7 +80,8 @@ class DropBehind {
 
   int fd_;
   const unsigned char* map_;
-  uint64_t dropped_;
+  uint64_t from_;     // nothing before it is dropped
+  uint64_t dropped_;  // dropped up to here (but for a folio that straddles it)
 };
 
 }  // namespace skyshard::internal
