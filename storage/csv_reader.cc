@@ -412,7 +412,7 @@ Status CsvReader::Fill() {
     end_ += static_cast<size_t>(n);
     want -= static_cast<size_t>(n);
   }
-  drop_behind_.Advance(consumed_ + end_);
+  drop_behind_.Advance(consumed_ + end_, eof_);
   buf_[end_] = '\n';
   return Status::OK();
 }

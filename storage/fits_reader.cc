@@ -712,8 +712,10 @@ Result<size_t> FitsReader::ReadBatch(ColumnBatch* batch, size_t max_rows) {
     next_row_ += static_cast<int64_t>(n);
     done += n;
   }
-  if (drop_behind_)
-    drop_behind_->Advance(data_start_ + static_cast<size_t>(next_row_) * row_bytes_);
+  if (drop_behind_) {
+    drop_behind_->Advance(data_start_ + static_cast<size_t>(next_row_) * row_bytes_,
+                          next_row_ == end_row_);
+  }
   batch->num_rows = rows;
   return rows;
 }

@@ -58,10 +58,11 @@ class DropBehind {
   DropBehind(int fd, uint64_t from, const unsigned char* map = nullptr)
       : fd_(fd), map_(map), from_(PageFloor(from)), dropped_(from_) {}
 
-  // The reader needs no byte before `offset` any more.
-  void Advance(uint64_t offset) {
-    offset = PageFloor(offset);
-    if (offset < dropped_ + kStep) return;
+  // The reader needs no byte before `offset` any more. `last`: nor after it (it has read its
+  // part of the file), so whatever is left behind is dropped now, however little.
+  void Advance(uint64_t offset, bool last = false) {
+    offset = last ? PageCeil(offset) : PageFloor(offset);
+    if (offset <= dropped_ || (!last && offset < dropped_ + kStep)) return;
     const uint64_t begin = std::max(from_, dropped_ - std::min(dropped_, kStep));
     const uint64_t n = offset - begin;
     if (map_ != nullptr) {
@@ -73,10 +74,12 @@ class DropBehind {
   }
 
  private:
-  static uint64_t PageFloor(uint64_t offset) {
+  static uint64_t PageSize() {
     static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-    return offset / page * page;
+    return page;
   }
+  static uint64_t PageFloor(uint64_t offset) { return offset / PageSize() * PageSize(); }
+  static uint64_t PageCeil(uint64_t offset) { return PageFloor(offset + PageSize() - 1); }
 
   int fd_;
   const unsigned char* map_;
