@@ -275,7 +275,7 @@ Status LoadFile(TableLoad* load, const Piece& piece, RunBuilder* rows, RunBuilde
 
   const std::string prefix = keys::RowPrefix(def.id);
   const std::string index_prefix = keys::IndexPrefix(def.id);
-  std::string key, value, index_value, index_key;
+  std::string key, index_value, index_key;
   ColumnBatch batch;
   uint64_t row_number = static_cast<uint64_t>(piece.begin);  // row of the file
   uint64_t last_bytes = 0;
@@ -354,9 +354,12 @@ Status LoadFile(TableLoad* load, const Piece& piece, RunBuilder* rows, RunBuilde
       } else {
         keys::PutI64(&key, pk);
       }
-      value.clear();
-      encoder.Encode(batch, column_map, r, &value);
-      rows->Add(key, value);
+      if (!encoder.Encode(batch, column_map, r, rows->StartRecord(key))) {
+        rows->AbortRecord();
+        return Status::InvalidArgument(reader->Where(r) +
+                                       ": a string is longer than its column's declared length");
+      }
+      rows->FinishRecord();
       if (index != nullptr) {
         index_key.assign(index_prefix);
         keys::PutI64(&index_key, pk);

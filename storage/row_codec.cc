@@ -33,7 +33,7 @@ RowEncoder::RowEncoder(std::vector<ColumnType> types, std::vector<int> key_offse
       bitmap_bytes_((types_.size() + 7) / 8) {
   fixed_bytes_ = bitmap_bytes_;
   for (size_t i = 0; i < types_.size(); ++i) {
-    Step step{static_cast<uint32_t>(i), 0, false};
+    Step step{static_cast<uint32_t>(i), 0, false, false};
     if (key_offsets_[i] >= 0) {
       step.width = kInKey;
     } else {
@@ -61,8 +61,13 @@ RowEncoder::RowEncoder(std::vector<ColumnType> types, std::vector<int> key_offse
           break;
         case DataType::kChar:
         case DataType::kVarChar:
-          step.width = 0;
-          string_columns_.push_back(static_cast<uint32_t>(i));
+          if (types_[i].length > 0 && types_[i].length <= kShortStringMax) {
+            step.width = static_cast<uint8_t>(1 + types_[i].length);
+            step.short_string = true;
+          } else {
+            step.width = 0;
+            string_columns_.push_back(static_cast<uint32_t>(i));
+          }
           break;
       }
       if (step.width != 0) fixed_bytes_ += step.width;
@@ -71,7 +76,7 @@ RowEncoder::RowEncoder(std::vector<ColumnType> types, std::vector<int> key_offse
   }
 }
 
-void RowEncoder::Encode(const ColumnBatch& batch, const std::vector<int>& column_map, size_t row,
+bool RowEncoder::Encode(const ColumnBatch& batch, const std::vector<int>& column_map, size_t row,
                         std::string* out) const {
   // Room for the longest encoding (every value present, 5-byte string lengths), written
   // through a pointer; trimmed to what was written at the end.
@@ -91,11 +96,28 @@ void RowEncoder::Encode(const ColumnBatch& batch, const std::vector<int>& column
           static_cast<char>(bitmap[step.column / 8] | (1 << (step.column % 8)));
       continue;
     }
+    if (step.short_string) {
+      const std::string& s = col.strings[row];
+      if (s.size() >= step.width) {
+        out->resize(at);
+        return false;
+      }
+      *p = static_cast<char>(s.size());
+      std::memcpy(p + 1, s.data(), s.size());
+      std::memset(p + 1 + s.size(), 0, step.width - 1 - s.size());
+      p += step.width;
+      continue;
+    }
     switch (step.width) {
       case kInKey:
         break;
       case 0: {
         const std::string& s = col.strings[row];
+        const uint32_t declared = types_[step.column].length;
+        if (declared > 0 && s.size() > declared) {
+          out->resize(at);
+          return false;
+        }
         auto v = static_cast<uint32_t>(s.size());
         while (v >= 0x80) {
           *p++ = static_cast<char>(v | 0x80);
@@ -135,6 +157,7 @@ void RowEncoder::Encode(const ColumnBatch& batch, const std::vector<int>& column
     }
   }
   out->resize(static_cast<size_t>(p - out->data()));
+  return true;
 }
 
 class ProjectedRowDecoder::Layout {
@@ -195,7 +218,12 @@ std::shared_ptr<const ProjectedRowDecoder::Layout> ProjectedRowDecoder::MakeLayo
         break;
       case DataType::kChar:
       case DataType::kVarChar:
-        c.kind = Kind::kString;
+        if (types[i].length > 0 && types[i].length <= kShortStringMax) {
+          c.kind = Kind::kShortString;
+          c.width = static_cast<uint8_t>(1 + types[i].length);
+        } else {
+          c.kind = Kind::kString;
+        }
         break;
     }
   }
@@ -305,11 +333,17 @@ Status ProjectedRowDecoder::PutKeyColumn(const Step& step, std::string_view key,
 }
 
 // Stores the fixed-width value at `p` of a projected, non-NULL step.
-inline void ProjectedRowDecoder::PutFixed(const Step& step, const char* p, size_t r,
+inline bool ProjectedRowDecoder::PutFixed(const Step& step, const char* p, size_t r,
                                           ColumnBatch* batch) {
   ColumnVector& out = batch->columns[static_cast<size_t>(step.slot)];
   out.nulls[r] = 0;
   switch (step.kind) {
+    case Kind::kShortString: {
+      const auto len = static_cast<uint8_t>(*p);
+      if (len >= step.width) return false;
+      out.strings[r].assign(p + 1, len);
+      break;
+    }
     case Kind::kInt16:
       out.ints[r] = Load<int16_t>(p);
       break;
@@ -332,7 +366,17 @@ inline void ProjectedRowDecoder::PutFixed(const Step& step, const char* p, size_
     case Kind::kInKey:
       break;  // not fixed-width
   }
+  return true;
 }
+
+namespace {
+
+Status BadLength(uint32_t column) {
+  return Status::Corruption("string length exceeds its column's width in column " +
+                            std::to_string(column));
+}
+
+}  // namespace
 
 // A fixed-width group needs more bytes than the row has left: the first column that does not
 // fit.
@@ -379,7 +423,7 @@ Status ProjectedRowDecoder::WalkGroup(const Group& group, uint8_t mask, std::str
     if (row.size() - p < step.width) {
       return Status::Corruption("row truncated in column " + std::to_string(step.column));
     }
-    if (step.slot >= 0) PutFixed(step, row.data() + p, r, batch);
+    if (step.slot >= 0 && !PutFixed(step, row.data() + p, r, batch)) return BadLength(step.column);
     p += step.width;
   }
   *pos = p;
@@ -414,8 +458,8 @@ Status ProjectedRowDecoder::DecodeRow(std::string_view row, std::string_view key
           PutNull(&batch->columns[static_cast<size_t>(step.slot)], r);
         } else if (step.kind == Kind::kInKey) {
           SKY_RETURN_IF_ERROR(PutKeyColumn(step, key, r, batch));
-        } else {
-          PutFixed(step, base + offsets[step.bit], r, batch);
+        } else if (!PutFixed(step, base + offsets[step.bit], r, batch)) {
+          return BadLength(step.column);
         }
       }
     }

@@ -5,16 +5,19 @@
 // Layout: a NULL bitmap of ceil(n/8) bytes (bit i of byte
 // i/8 set = column i is NULL), then, for each non-NULL column in table order, its value:
 // smallint 2 bytes, integer 4, bigint 8, real 4 (IEEE-754), double 8, boolean 1 (0/1),
-// timestamp 8 (microseconds since the Unix epoch), all little-endian; char/varchar as a
-// varint32 byte length followed by the bytes. NULL columns take no space beyond their bit.
+// timestamp 8 (microseconds since the Unix epoch), all little-endian; a short char(n) or
+// varchar(n) (declared length n <= kShortStringMax) in a fixed 1 + n bytes: its byte length,
+// its bytes, zeros up to n; any other char/varchar as a varint32 byte length followed by the
+// bytes. NULL columns take no space beyond their bit.
 // Integer columns whose value is part of the row's key (the primary key, a child's parent
 // key) are not repeated in the value: a non-NULL one takes no space either, and the decoder
 // reads it from the key (`key_offsets`).
 //
 // ProjectedRowDecoder is the fast decoder: built once for one projection, it
 // decodes only the projected columns and skips the others without materialising them (a group
-// of 8 fixed-width columns costs one table lookup given its NULL-bitmap byte, a string its
-// length prefix). It still checks every row's length exactly, as RowDecoder does.
+// of 8 fixed-width columns, short strings included, costs one table lookup given its
+// NULL-bitmap byte, a longer string its length prefix). It still checks every row's length
+// exactly, as RowDecoder does.
 //
 // Thread safety: RowEncoder/RowDecoder/ProjectedRowDecoder objects are immutable after
 // construction and may be shared; their functions only write to the caller's output.
@@ -34,6 +37,9 @@
 
 namespace skyshard {
 
+// The longest declared length of a char(n) or varchar(n) stored at a fixed width.
+inline constexpr uint32_t kShortStringMax = 8;
+
 class RowEncoder {
  public:
   // `key_offsets[i]` >= 0 marks column i as carried by the key (at that byte offset, as a
@@ -41,9 +47,10 @@ class RowEncoder {
   explicit RowEncoder(std::vector<ColumnType> types, std::vector<int> key_offsets = {});
 
   // Appends the encoding of row `row` of `batch` to `out`. `column_map[i]` is the batch
-  // column holding table column i.
+  // column holding table column i. Returns false, `out` unchanged, when a string is longer
+  // than its column's declared length (the readers refuse those first).
   // REQUIRES: batch columns have the types given at construction (after mapping).
-  void Encode(const ColumnBatch& batch, const std::vector<int>& column_map, size_t row,
+  bool Encode(const ColumnBatch& batch, const std::vector<int>& column_map, size_t row,
               std::string* out) const;
 
   const std::vector<ColumnType>& types() const { return types_; }
@@ -52,8 +59,9 @@ class RowEncoder {
   // How column `column` is written: its NULL bit, then (unless the key carries it) its value.
   struct Step {
     uint32_t column;
-    uint8_t width;  // bytes of a fixed-width value; 0: a string; kInKey: not in the value
-    bool floating;  // a REAL or DOUBLE, from ColumnVector::doubles
+    uint8_t width;      // bytes of a fixed-width value; 0: a string; kInKey: not in the value
+    bool floating;      // a REAL or DOUBLE, from ColumnVector::doubles
+    bool short_string;  // a string in `width` bytes (its length, its bytes, zeros)
   };
   static constexpr uint8_t kInKey = 0xff;
 
@@ -101,7 +109,17 @@ class ProjectedRowDecoder {
 
  private:
   // How a column is stored in the value.
-  enum class Kind : uint8_t { kInt16, kInt32, kInt64, kBool, kFloat, kDouble, kString, kInKey };
+  enum class Kind : uint8_t {
+    kInt16,
+    kInt32,
+    kInt64,
+    kBool,
+    kFloat,
+    kDouble,
+    kShortString,  // fixed width: 1 + declared length
+    kString,
+    kInKey
+  };
   // One column of a NULL-bitmap group (8 columns) to visit.
   struct Step {
     Kind kind;
@@ -120,7 +138,8 @@ class ProjectedRowDecoder {
   Status WalkGroup(const Group& group, uint8_t mask, std::string_view row, std::string_view key,
                    size_t* pos, size_t r, ColumnBatch* batch) const;
   static Status PutKeyColumn(const Step& step, std::string_view key, size_t r, ColumnBatch* batch);
-  static void PutFixed(const Step& step, const char* p, size_t r, ColumnBatch* batch);
+  // False (nothing stored) when a short string's length byte exceeds its width.
+  static bool PutFixed(const Step& step, const char* p, size_t r, ColumnBatch* batch);
   Status Truncated(size_t group, uint8_t mask, size_t left) const;
 
   std::shared_ptr<const Layout> layout_;

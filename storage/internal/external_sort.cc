@@ -189,19 +189,34 @@ RunBuilder::~RunBuilder() {
 }
 
 void RunBuilder::Add(std::string_view key, std::string_view value) {
+  StartRecord(key)->append(value);
+  FinishRecord();
+}
+
+std::string* RunBuilder::StartRecord(std::string_view key) {
+  open_ = data_.size();
+  const auto klen = static_cast<uint16_t>(key.size());
+  char header[kHeader] = {};
+  std::memcpy(header, &klen, 2);
+  data_.append(header, kHeader);
+  data_.append(key);
+  return &data_;
+}
+
+void RunBuilder::FinishRecord() {
+  uint16_t klen;
+  std::memcpy(&klen, data_.data() + open_, 2);
+  const size_t size = data_.size() - open_;
+  const auto vlen = static_cast<uint32_t>(size - kHeader - klen);
+  std::memcpy(data_.data() + open_ + 2, &vlen, 4);
+  const std::string_view key(data_.data() + open_ + kHeader, klen);
   entries_.push_back(
       Entry{{OrderBytes(key, keys::kPrefixSize), OrderBytes(key, keys::kPrefixSize + 8),
              OrderBytes(key, keys::kPrefixSize + 16)},
-            MemoryRun::Place(data_.size(), kHeader + key.size() + value.size())});
-  const auto klen = static_cast<uint16_t>(key.size());
-  const auto vlen = static_cast<uint32_t>(value.size());
-  char header[kHeader];
-  std::memcpy(header, &klen, 2);
-  std::memcpy(header + 2, &vlen, 4);
-  data_.append(header, kHeader);
-  data_.append(key);
-  data_.append(value);
+            MemoryRun::Place(open_, size)});
 }
+
+void RunBuilder::AbortRecord() { data_.resize(open_); }
 
 void RunBuilder::Reserve(uint64_t bytes) {
   reserve_bytes_ = bytes;

@@ -192,6 +192,14 @@ class RunBuilder {
   // Appends a record. REQUIRES: key.size() >= 13 (the 5-byte prefix and 8 ordering bytes),
   // key.size() < 65536.
   void Add(std::string_view key, std::string_view value);
+  // Add in three steps, for a caller that writes the value straight into the run buffer instead
+  // of copying it there: StartRecord appends the record's header and key and returns the
+  // buffer, to which the caller appends the value; FinishRecord then completes the record, or
+  // AbortRecord takes it back. No other member may be called in between.
+  // REQUIRES: as for Add.
+  std::string* StartRecord(std::string_view key);
+  void FinishRecord();
+  void AbortRecord();
   size_t buffered_bytes() const { return data_.size() + entries_.size() * sizeof(Entry); }
   // Sorts the buffered records and writes them as one run (no-op when empty).
   Status Flush();
@@ -215,6 +223,7 @@ class RunBuilder {
   BufferPool* pool_;
   uint64_t reserve_bytes_ = 0;
   std::string data_;
+  size_t open_ = 0;  // where the record being written (StartRecord) begins in data_
   std::vector<Entry> entries_;
 };
 

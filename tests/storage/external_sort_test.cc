@@ -58,7 +58,17 @@ class ExternalSortTest : public ::testing::Test {
       }
       for (size_t i = 0; i < records.size(); ++i) {
         const size_t w = (i / stretch) % static_cast<size_t>(builders);
-        b[w]->Add(records[i].first, records[i].second);
+        // Both ways of adding a record, and records taken back before they are finished.
+        if (i % 3 == 0) {
+          b[w]->StartRecord(Key(~uint64_t{0}, i, i))->append("taken back");
+          b[w]->AbortRecord();
+        }
+        if (i % 2 == 0) {
+          b[w]->Add(records[i].first, records[i].second);
+        } else {
+          b[w]->StartRecord(records[i].first)->append(records[i].second);
+          b[w]->FinishRecord();
+        }
         if (++pending[w] == flush_every) {
           SKY_RETURN_IF_ERROR(b[w]->Flush());
           pending[w] = 0;

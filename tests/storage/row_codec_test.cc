@@ -5,16 +5,24 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <tuple>
 
 #include "common/column_batch.h"
 
 namespace skyshard {
 namespace {
 
+// Every type; strings both short (a fixed width: char(1), char(8)) and not (varchar without a
+// length, char(40)).
 std::vector<ColumnType> AllTypes() {
   return {{DataType::kSmallInt, 0}, {DataType::kInteger, 0}, {DataType::kBigInt, 0},
           {DataType::kReal, 0},     {DataType::kDouble, 0},  {DataType::kBoolean, 0},
-          {DataType::kChar, 8},     {DataType::kVarChar, 0}, {DataType::kTimestamp, 0}};
+          {DataType::kChar, 8},     {DataType::kVarChar, 0}, {DataType::kTimestamp, 0},
+          {DataType::kChar, 1},     {DataType::kChar, 40}};
+}
+
+bool IsShortString(const ColumnType& t) {
+  return IsString(t.type) && t.length > 0 && t.length <= kShortStringMax;
 }
 
 // Fills a batch with random values (extremes included) and random NULLs.
@@ -58,7 +66,10 @@ ColumnBatch RandomBatch(const std::vector<ColumnType>& types, size_t rows, uint6
           break;
         case DataType::kChar:
         case DataType::kVarChar: {
-          std::string s(rng() % (extreme ? 300 : 9), 'x');
+          // Up to the declared length (the readers refuse longer values), empty included.
+          size_t most = extreme ? 300 : 9;
+          if (types[c].length > 0) most = std::min<size_t>(most, types[c].length);
+          std::string s(rng() % (most + 1), 'x');
           for (char& ch : s) ch = static_cast<char>(rng() % 256);
           col.AppendString(std::move(s));
           break;
@@ -75,7 +86,9 @@ size_t ExpectedSize(const ColumnBatch& b, size_t row) {
   size_t n = (b.columns.size() + 7) / 8;
   for (const auto& col : b.columns) {
     if (col.IsNull(row)) continue;
-    if (IsString(col.type.type)) {
+    if (IsShortString(col.type)) {
+      n += 1 + col.type.length;
+    } else if (IsString(col.type.type)) {
       size_t len = col.strings[row].size();
       n += (len < 128 ? 1 : len < 16384 ? 2 : 3) + len;
     } else {
@@ -96,7 +109,7 @@ TEST(RowCodecTest, EveryTypeAndNullRoundTrips) {
   out.Reset(types);
   for (size_t r = 0; r < in.num_rows; ++r) {
     std::string bytes;
-    enc.Encode(in, identity, r, &bytes);
+    ASSERT_TRUE(enc.Encode(in, identity, r, &bytes));
     ASSERT_EQ(bytes.size(), ExpectedSize(in, r)) << "row " << r;
     ASSERT_TRUE(dec.DecodeInto(bytes, "", identity, &out).ok());
   }
@@ -232,9 +245,10 @@ std::vector<ColumnType> WideTypes() {
   std::vector<ColumnType> types;
   const auto all = AllTypes();
   for (size_t i = 0; i < 29; ++i) {
-    // Strings only in the first and third groups; groups 2 and 4 are fixed-width.
+    // Variable-width strings only in the first and third groups; groups 2 and 4 are
+    // fixed-width, short strings included.
     ColumnType t = all[i % all.size()];
-    if (IsString(t.type) && (i / 8) % 2 == 1) t = {DataType::kDouble, 0};
+    if (IsString(t.type) && !IsShortString(t) && (i / 8) % 2 == 1) t = {DataType::kDouble, 0};
     types.push_back(t);
   }
   return types;
@@ -302,6 +316,83 @@ TEST(RowCodecTest, ProjectedDecoderChecksTheWholeRow) {
         out.Reset(out_types);
       }
       ASSERT_EQ(dec.DecodeInto(bytes + "x", "", &out).code(), StatusCode::kCorruption);
+    }
+  }
+}
+
+// A string longer than its column's declared length has no encoding (a short one would not fit
+// its fixed width): Encode refuses it and leaves the output as it was.
+TEST(RowCodecTest, EncoderRefusesAStringLongerThanItsColumn) {
+  const std::vector<ColumnType> types = {
+      {DataType::kChar, 2}, {DataType::kVarChar, 40}, {DataType::kVarChar, 0}};
+  const std::vector<int> identity = {0, 1, 2};
+  RowEncoder enc(types);
+  RowDecoder dec(types);
+  auto row = [&](std::string a, std::string b) {
+    ColumnBatch batch;
+    batch.Reset(types);
+    batch.columns[0].AppendString(std::move(a));
+    batch.columns[1].AppendString(std::move(b));
+    batch.columns[2].AppendString(std::string(1000, 'z'));  // no declared length: any size
+    batch.num_rows = 1;
+    return batch;
+  };
+  for (const auto& [a, b, ok] : std::vector<std::tuple<std::string, std::string, bool>>{
+           {"ab", std::string(40, 'y'), true},
+           {"", "", true},
+           {"abc", "", false},
+           {"ab", std::string(41, 'y'), false}}) {
+    std::string out = "before";
+    const ColumnBatch batch = row(a, b);
+    ASSERT_EQ(enc.Encode(batch, identity, 0, &out), ok) << a << " / " << b.size();
+    if (!ok) {
+      EXPECT_EQ(out, "before");
+      continue;
+    }
+    ColumnBatch back;
+    back.Reset(types);
+    ASSERT_TRUE(dec.DecodeInto(std::string_view(out).substr(6), "", identity, &back).ok());
+    EXPECT_EQ(back.columns[0].strings[0], a);
+    EXPECT_EQ(back.columns[1].strings[0], b);
+    EXPECT_EQ(back.columns[2].strings[0], std::string(1000, 'z'));
+  }
+}
+
+// A short string's length byte beyond its width (a damaged record) is Corruption when the
+// column is decoded, in a fixed-width group (the table lookup path) and in a group walked
+// column by column (one with a variable-width string).
+TEST(RowCodecTest, ShortStringLengthBeyondItsWidthIsCorruption) {
+  for (const std::vector<ColumnType>& types :
+       std::vector<std::vector<ColumnType>>{{{DataType::kInteger, 0}, {DataType::kChar, 3}},
+                                            {{DataType::kVarChar, 0}, {DataType::kChar, 3}}}) {
+    ColumnBatch batch;
+    batch.Reset(types);
+    if (types[0].type == DataType::kInteger) {
+      batch.columns[0].AppendInt(7);
+    } else {
+      batch.columns[0].AppendString("v");
+    }
+    batch.columns[1].AppendString("abc");
+    batch.num_rows = 1;
+    RowEncoder enc(types);
+    std::string bytes;
+    ASSERT_TRUE(enc.Encode(batch, {0, 1}, 0, &bytes));
+    // The bitmap, the first column (4 bytes, or a length and "v"), then 1 + 3 bytes.
+    ASSERT_EQ(bytes.size(), (types[0].type == DataType::kInteger ? 5u : 3u) + 4u);
+    ASSERT_EQ(bytes[bytes.size() - 4], 3);  // the length byte
+    for (char bad : {4, 9, -1}) {
+      std::string damaged = bytes;
+      damaged[damaged.size() - 4] = bad;
+      ProjectedRowDecoder dec(types, {}, {1});
+      ColumnBatch out;
+      out.Reset({types[1]});
+      const Status s = dec.DecodeInto(damaged, "", &out);
+      EXPECT_EQ(s.code(), StatusCode::kCorruption) << static_cast<int>(bad);
+      // Not projected, the column is stepped over by its width: the row still decodes.
+      ProjectedRowDecoder first(types, {}, {0});
+      ColumnBatch out0;
+      out0.Reset({types[0]});
+      EXPECT_TRUE(first.DecodeInto(damaged, "", &out0).ok());
     }
   }
 }
