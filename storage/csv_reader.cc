@@ -133,29 +133,40 @@ uint64_t DigitsValue(uint64_t w, int n) {
 
 // Appends the run of digits at *p (before `end`) to *mantissa, advancing *p. Returns the number
 // of digits, or -1 once more than 19 digits in all (`*total`) would overflow the mantissa.
-int AppendDigits(const char** p, const char* end, uint64_t* mantissa, int* total) {
+// Always inlined, and working on copies of its state, so that the state stays in registers: the
+// text's bytes may alias anything, and through the pointers every digit word cost a store and a
+// reload of the mantissa (15% of a number's time).
+[[gnu::always_inline]] inline int AppendDigits(const char** at, const char* end, uint64_t* mantissa,
+                                               int* total) {
+  const char* p = *at;
+  uint64_t m = *mantissa;
+  int digits = *total;
   int count = 0;
   for (;;) {
     int n = 0;
-    if (end - *p >= 8) {
-      const uint64_t w = LoadText8(*p);
+    if (end - p >= 8) {
+      const uint64_t w = LoadText8(p);
       n = LeadingDigits(w);
       if (n > 0) {
-        if (*total + n > 19) return -1;
-        *mantissa = *mantissa * kIntPowersOfTen[n] + DigitsValue(w, n);
+        if (digits + n > 19) return -1;
+        m = m * kIntPowersOfTen[n] + DigitsValue(w, n);
       }
     } else {
-      while (*p + n != end && static_cast<unsigned>((*p)[n] - '0') < 10) {
-        if (*total + n + 1 > 19) return -1;
-        *mantissa = *mantissa * 10 + static_cast<unsigned>((*p)[n] - '0');
+      while (p + n != end && static_cast<unsigned>(p[n] - '0') < 10) {
+        if (digits + n + 1 > 19) return -1;
+        m = m * 10 + static_cast<unsigned>(p[n] - '0');
         ++n;
       }
     }
-    *p += n;
-    *total += n;
+    p += n;
+    digits += n;
     count += n;
-    if (n < 8) return count;
+    if (n < 8) break;
   }
+  *at = p;
+  *mantissa = m;
+  *total = digits;
+  return count;
 }
 
 // The double nearest to m / 10^k (ties to even), for 0 < m < 2^64 and 1 <= k <= 19, the same
