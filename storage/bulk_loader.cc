@@ -404,8 +404,9 @@ void LoadWorker(TableLoad* load, uint64_t thread_budget) {
       return;
     }
   }
-  Status s = rows.Flush();
-  if (s.ok() && index) s = index->Flush();
+  // The last runs stay in memory: see RunBuilder::FlushLast.
+  Status s = rows.FlushLast();
+  if (s.ok() && index) s = index->FlushLast();
   if (s.ok() && unique_keys) s = unique_keys->Flush();
   if (!s.ok()) {
     load->Fail(std::move(s));

@@ -327,7 +327,11 @@ bool RunBuilder::SortByStretches(const Less& less) {
   return true;
 }
 
-Status RunBuilder::Flush() {
+Status RunBuilder::Flush() { return Flush(/*last=*/false); }
+
+Status RunBuilder::FlushLast() { return Flush(/*last=*/true); }
+
+Status RunBuilder::Flush(bool last) {
   if (entries_.empty()) return Status::OK();
   const char* base = data_.data();
   auto key_of = [base](const Entry& e) {
@@ -353,9 +357,11 @@ Status RunBuilder::Flush() {
   RunFile run;
   run.records = entries_.size();
   const uint64_t reserve = data_.size() + entries_.size() * sizeof(uint64_t);
-  if (budget_ != nullptr && budget_->TryReserve(reserve)) {
+  // The last run needs no reservation: its buffer is already part of the memory the load may
+  // use, and writing it out would only make the merge read it back.
+  if (budget_ != nullptr && (last || budget_->TryReserve(reserve))) {
     // Keep the sorted buffer as it is: the merge reads it in place.
-    auto mem = std::make_shared<MemoryRun>(budget_, reserve, pool_);
+    auto mem = std::make_shared<MemoryRun>(budget_, last ? 0 : reserve, pool_);
     if (pool_ != nullptr) mem->offsets = pool_->TakeWords(entries_.size());
     mem->offsets.reserve(entries_.size());
     AdviseHugePages(mem->offsets.data(), mem->offsets.capacity() * sizeof(uint64_t));
@@ -369,7 +375,7 @@ Status RunBuilder::Flush() {
     set_->Add(std::move(run));
     data_ = std::string();
     entries_.clear();
-    Reserve(reserve_bytes_);
+    if (!last) Reserve(reserve_bytes_);
     return Status::OK();
   }
   run.path = tmp_dir_ + "/" + set_->name() + "." + std::to_string(g_run_counter++) + ".run";

@@ -203,6 +203,10 @@ class RunBuilder {
   size_t buffered_bytes() const { return data_.size() + entries_.size() * sizeof(Entry); }
   // Sorts the buffered records and writes them as one run (no-op when empty).
   Status Flush();
+  // Flush for the last time: the run stays in memory even beyond the budget (its buffer was
+  // counted in the memory the load may use, and is no longer needed for reading), unless the
+  // builder has no budget; no buffer is taken for more records. Add must not follow.
+  Status FlushLast();
 
  private:
   // Key bytes [5, 29) as three big-endian integers decide every comparison of the keys the
@@ -217,6 +221,7 @@ class RunBuilder {
   // them interleave (the caller then sorts every entry).
   template <typename Less>
   bool SortByStretches(const Less& less);
+  Status Flush(bool last);
   RunSet* set_;
   std::string tmp_dir_;
   MemoryBudget* budget_;

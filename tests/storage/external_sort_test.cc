@@ -202,6 +202,48 @@ TEST_F(ExternalSortTest, SplitAndInterleavedStretchesSortExactly) {
 
 // The pool hands back the smallest buffer that is large enough, never holds more than its
 // limit, and drops the buffers of a kind once they are all too small for what is asked.
+// A builder's last run stays in memory whatever the budget (its buffer was counted already);
+// the earlier runs beyond the budget go to files, and a builder without a budget writes every
+// run, the last included, to a file. The merge gives the sorted input either way.
+TEST_F(ExternalSortTest, LastRunStaysInMemoryBeyondTheBudget) {
+  const auto records = ChildRecords(20000, 10, 4);
+  const auto expected = Sorted(records);
+  for (const bool with_budget : {true, false}) {
+    fs::remove_all(dir_ + "/tmp");
+    fs::create_directories(dir_ + "/tmp");
+    RunSet set("t");
+    MemoryBudget none(0);
+    {
+      RunBuilder b(&set, dir_ + "/tmp", with_budget ? &none : nullptr);
+      for (size_t i = 0; i < records.size(); ++i) {
+        b.Add(records[i].first, records[i].second);
+        if ((i + 1) % 60000 == 0) {
+          ASSERT_TRUE(b.Flush().ok());
+        }
+      }
+      ASSERT_TRUE(b.FlushLast().ok());
+    }
+    size_t files = 0;
+    for (const auto& e : fs::directory_iterator(dir_ + "/tmp")) files += e.is_regular_file();
+    EXPECT_EQ(files, with_budget ? 3u : 4u) << "with budget " << with_budget;
+    MergeOptions mo;
+    mo.sst_dir = dir_ + "/sst";
+    std::vector<Record> out;
+    std::mutex mu;
+    mo.threads = 1;
+    mo.on_record = [&](int, std::string_view k, std::string_view v) {
+      std::lock_guard<std::mutex> lock(mu);
+      out.emplace_back(std::string(k), std::string(v));
+      return Status::OK();
+    };
+    auto r = MergeRuns(&set, mo);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(out == expected) << "with budget " << with_budget;
+    fs::remove_all(dir_ + "/sst");
+    fs::create_directories(dir_ + "/sst");
+  }
+}
+
 TEST(BufferPoolTest, TakesTheSmallestFittingBufferWithinItsLimit) {
   constexpr size_t kK = 1000 * 1000;  // sizes in MB: the pool ignores buffers under 64 KiB
   auto buffer = [](size_t capacity) {
