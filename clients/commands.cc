@@ -40,7 +40,8 @@ Operators:
       Load a data release described by MANIFEST.yaml (docs/manifest.md) and publish it
       atomically in DIR. --replace replaces a published release of the same name (the old one
       stays served until the new one is complete). --memory bounds the memory used for
-      sorting (default: 40% of the machine's); --threads defaults to one per core.
+      sorting (default: 60% of the memory available at the start); --threads defaults to one
+      per core.
       --child-index also indexes child tables by their own key (forcedSourceId = X).
   releases --data DIR [--json]
       List the published releases with their tables, row counts and sizes.

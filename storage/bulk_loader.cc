@@ -7,12 +7,17 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
+#include <sstream>
+#include <string_view>
+#include <system_error>
 #include <thread>
 
 #include "common/ascii.h"
@@ -633,6 +638,30 @@ Status LoadTable(TablePlan* plan, const LoadOptions& options, const std::string&
 
 }  // namespace
 
+uint64_t DefaultLoadMemory(std::string_view meminfo, uint64_t physical_bytes) {
+  constexpr uint64_t kFloor = 256ull << 20;
+  // "MemAvailable:   23152460 kB" on a line of its own.
+  constexpr std::string_view kField = "MemAvailable:";
+  for (size_t at = 0; at < meminfo.size();) {
+    size_t eol = meminfo.find('\n', at);
+    if (eol == std::string_view::npos) eol = meminfo.size();
+    std::string_view line = meminfo.substr(at, eol - at);
+    at = eol + 1;
+    if (line.substr(0, kField.size()) != kField) continue;
+    line.remove_prefix(kField.size());
+    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    uint64_t kib = 0;
+    const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), kib);
+    const std::string_view unit = line.substr(static_cast<size_t>(end - line.data()));
+    if (ec != std::errc() || end == line.data() || unit.substr(0, 3) != " kB" ||
+        kib > (uint64_t{1} << 50)) {
+      break;  // not the format the kernel writes: fall back
+    }
+    return std::max(kFloor, kib * 1024 / 10 * 6);
+  }
+  return std::max(kFloor, physical_bytes > 0 ? physical_bytes / 10 * 4 : uint64_t{1} << 30);
+}
+
 Result<LoadReport> LoadRelease(const LoadOptions& options,
                                const std::function<void(const LoadProgress&)>& progress) {
   const auto start = Clock::now();
@@ -698,9 +727,12 @@ Result<LoadReport> LoadRelease(const LoadOptions& options,
   uint64_t memory_bytes = options.memory_bytes;
   if (memory_bytes == 0) {
     const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-    memory_bytes = pages > 0 && page > 0
-                       ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 10 * 4
-                       : 1ull << 30;
+    std::ifstream in("/proc/meminfo");
+    std::stringstream meminfo;
+    meminfo << in.rdbuf();
+    memory_bytes = DefaultLoadMemory(
+        meminfo.str(),
+        pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0);
   }
   std::atomic<uint64_t> rows_read{0}, bytes_read{0};
   ProgressReporter reporter(progress, bytes_total, &rows_read, &bytes_read);

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -28,8 +29,8 @@ struct LoadOptions {
   bool replace = false;        // replace an already published release of the same name
   bool allow_orphans = false;  // load child rows whose parent is missing (unreachable by
                                // position; reachable by scans and their own key)
-  // Memory for sorting, all threads together; 0 = 40% of the machine's memory. Sorted runs
-  // that fit stay in memory; the rest spill to run files under the staging directory.
+  // Memory for sorting, all threads together; 0 = DefaultLoadMemory(). Sorted runs that fit
+  // stay in memory; the rest spill to run files under the staging directory.
   uint64_t memory_bytes = 0;
   int threads = 0;  // 0 = one per core
   // Also build a primary-key index for child tables (forcedSourceId = X lookups). Without
@@ -73,6 +74,14 @@ struct LoadReport {
 // duplicate primary key, child rows without parent unless allowed), AlreadyExists when the
 // release is published and !replace, LimitExceeded when another writer holds the directory,
 // IOError (disk full, unwritable) and Corruption (truncated input).
+// The default memory of a load, given the text of /proc/meminfo: 60% of MemAvailable (what the
+// kernel can give without swapping: free memory plus the page cache it can drop), so that a
+// load on an idle machine keeps its runs in memory (a run spilled to a file costs a copy into
+// the page cache and one back, and the page cache needs the memory anyway) while a busy one
+// leaves room for the others. `physical_bytes` (0 = unknown) serves when meminfo lacks the
+// field: 40% of it, or 1 GiB. At least 256 MiB.
+uint64_t DefaultLoadMemory(std::string_view meminfo, uint64_t physical_bytes);
+
 Result<LoadReport> LoadRelease(const LoadOptions& options,
                                const std::function<void(const LoadProgress&)>& progress);
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -105,6 +106,39 @@ class LoaderErrorTest : public ::testing::Test {
 
   std::string src_, data_;
 };
+
+// The default memory of a load is 60% of MemAvailable, read from /proc/meminfo's text; without
+// the field (or with one the kernel would not write) 40% of the physical memory, else 1 GiB;
+// never under 256 MiB.
+TEST(LoaderMemoryTest, DefaultIsAShareOfTheAvailableMemory) {
+  constexpr uint64_t kGiB = 1ull << 30;
+  const std::string meminfo =
+      "MemTotal:       24681048 kB\nMemFree:         1234567 kB\n"
+      "MemAvailable:   20000000 kB\nBuffers:            4096 kB\n";
+  EXPECT_EQ(DefaultLoadMemory(meminfo, 24 * kGiB), 20000000ull * 1024 / 10 * 6);
+  // Last line, no newline after it.
+  EXPECT_EQ(DefaultLoadMemory("MemFree: 1 kB\nMemAvailable: 1000000 kB", 0),
+            1000000ull * 1024 / 10 * 6);
+  EXPECT_EQ(DefaultLoadMemory("MemTotal: 100 kB\nMemFree: 50 kB\n", 10 * kGiB), 4 * kGiB);
+  EXPECT_EQ(DefaultLoadMemory("", 0), kGiB);
+  EXPECT_EQ(DefaultLoadMemory("MemAvailable: lots\n", 10 * kGiB), 4 * kGiB);
+  EXPECT_EQ(DefaultLoadMemory("MemAvailable: 12 MB\n", 10 * kGiB), 4 * kGiB);
+  EXPECT_EQ(DefaultLoadMemory("MemAvailable: 12\n", 10 * kGiB), 4 * kGiB);
+  EXPECT_EQ(DefaultLoadMemory("XMemAvailable: 1000000 kB\n", 10 * kGiB), 4 * kGiB);
+  EXPECT_EQ(DefaultLoadMemory("MemAvailable: 1000 kB\n", 0), 256ull << 20);
+  // This machine's own /proc/meminfo, read here with sscanf.
+  std::ifstream in("/proc/meminfo");
+  std::stringstream text;
+  text << in.rdbuf();
+  unsigned long kib = 0;
+  std::istringstream lines(text.str());
+  for (std::string line; std::getline(lines, line);) {
+    if (std::sscanf(line.c_str(), "MemAvailable: %lu kB", &kib) == 1) break;
+  }
+  ASSERT_GT(kib, 0u) << "no MemAvailable in /proc/meminfo";
+  EXPECT_EQ(DefaultLoadMemory(text.str(), 0),
+            std::max<uint64_t>(256ull << 20, uint64_t{kib} * 1024 / 10 * 6));
+}
 
 TEST_F(LoaderErrorTest, UnparsableNumberNamesFileLineAndColumn) {
   ReplaceLine("obj-0.csv", 17, "1651589610221899038,abc,1,2");
