@@ -362,7 +362,7 @@ SUMMARY=$(
   fi
   echo
   echo "- skyshard: one \`skyshard load\` per format into an empty data dir, wall time of the command" \
-       "(read, sort, ingest, publish; default --memory (40% of RAM), one thread per core);" \
+       "(read, sort, ingest, publish; default --memory (60% of MemAvailable at the start), one thread per core);" \
        "store $(hbytes "${SKY_STORE[csv]}") (CSV), $(hbytes "${SKY_STORE[fits]}") (FITS)." \
        "Object+ForcedSource rows/s divides those tables' rows by the same wall time (the other tables are small)."
   if [[ $PG_DONE == 1 ]]; then
