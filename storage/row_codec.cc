@@ -103,8 +103,8 @@ bool RowEncoder::Encode(const ColumnBatch& batch, const std::vector<int>& column
         return false;
       }
       *p = static_cast<char>(s.size());
-      std::memcpy(p + 1, s.data(), s.size());
-      std::memset(p + 1 + s.size(), 0, step.width - 1 - s.size());
+      char* const end = std::copy(s.begin(), s.end(), p + 1);
+      std::fill(end, p + step.width, '\0');
       p += step.width;
       continue;
     }
