@@ -3,13 +3,17 @@
 // against the source of truth.
 #pragma once
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "common/status.h"
@@ -24,11 +28,39 @@ inline void WriteText(const std::string& path, const std::string& text) {
   out << text;
 }
 
+// The directories TempDir made in this process, removed when the process exits normally, as a
+// test binary does after a failure too: a test that fails an ASSERT returns before its own
+// clean-up and would leave its files in /tmp. (Children that the tests fork exec or _exit,
+// and so never run this.)
+class TempDirs {
+ public:
+  static TempDirs& Get() {
+    static TempDirs dirs;
+    return dirs;
+  }
+  void Add(const std::string& dir) {
+    std::lock_guard<std::mutex> lock(mu_);
+    dirs_.push_back(dir);
+  }
+  ~TempDirs() {
+    for (const std::string& dir : dirs_) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  }
+
+ private:
+  TempDirs() = default;
+  std::mutex mu_;
+  std::vector<std::string> dirs_;
+};
+
 inline std::string TempDir(const std::string& name) {
   std::string dir = std::filesystem::temp_directory_path().string() + "/skyshard-test-" +
                     std::to_string(::getpid()) + "-" + name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  TempDirs::Get().Add(dir);
   return dir;
 }
 
