@@ -16,6 +16,12 @@ using internal::ReadVarint32;
 static_assert(std::endian::native == std::endian::little,
               "the row format is little-endian; a big-endian port must byte-swap here");
 
+// A char(n) or varchar(n) that the format stores at a fixed width of 1 + n bytes; the encoder
+// and the decoder's layout must agree on it.
+bool IsShortString(const ColumnType& type) {
+  return type.length > 0 && type.length <= kShortStringMax;
+}
+
 template <typename T>
 bool ReadRaw(std::string_view* in, T* v) {
   if (in->size() < sizeof(T)) return false;
@@ -61,7 +67,7 @@ RowEncoder::RowEncoder(std::vector<ColumnType> types, std::vector<int> key_offse
           break;
         case DataType::kChar:
         case DataType::kVarChar:
-          if (types_[i].length > 0 && types_[i].length <= kShortStringMax) {
+          if (IsShortString(types_[i])) {
             step.width = static_cast<uint8_t>(1 + types_[i].length);
             step.short_string = true;
           } else {
@@ -218,7 +224,7 @@ std::shared_ptr<const ProjectedRowDecoder::Layout> ProjectedRowDecoder::MakeLayo
         break;
       case DataType::kChar:
       case DataType::kVarChar:
-        if (types[i].length > 0 && types[i].length <= kShortStringMax) {
+        if (IsShortString(types[i])) {
           c.kind = Kind::kShortString;
           c.width = static_cast<uint8_t>(1 + types[i].length);
         } else {

@@ -138,7 +138,7 @@ class ProjectedRowDecoder {
   Status WalkGroup(const Group& group, uint8_t mask, std::string_view row, std::string_view key,
                    size_t* pos, size_t r, ColumnBatch* batch) const;
   static Status PutKeyColumn(const Step& step, std::string_view key, size_t r, ColumnBatch* batch);
-  // False (nothing stored) when a short string's length byte exceeds its width.
+  // False (nothing stored) when a short string's length byte exceeds its declared length.
   static bool PutFixed(const Step& step, const char* p, size_t r, ColumnBatch* batch);
   Status Truncated(size_t group, uint8_t mask, size_t left) const;
 
