@@ -122,8 +122,25 @@ PageLayout PageLayout::ForTable(const TableDef& table) {
   return layout;
 }
 
-void EncodePage(const PageLayout& layout, const uint64_t* key_order, const ColumnBatch& rows,
-                size_t n, std::string* out) {
+namespace {
+
+// Appends a column's flags byte and, when one of its n values is NULL, its NULL bitmap.
+void AppendNulls(const uint8_t* nulls, size_t n, std::string* out) {
+  const bool has_nulls = std::any_of(nulls, nulls + n, [](uint8_t v) { return v != 0; });
+  out->push_back(static_cast<char>(has_nulls ? kHasNulls : 0));
+  if (!has_nulls) return;
+  const size_t at = out->size();
+  out->append((n + 7) / 8, '\0');
+  for (size_t i = 0; i < n; ++i) {
+    if (nulls[i] != 0) (*out)[at + i / 8] = static_cast<char>((*out)[at + i / 8] | (1 << (i % 8)));
+  }
+}
+
+// Appends a page of n rows: the row count, the key arrays, the directory, and the section of
+// every column, which `section(j)` appends.
+template <typename Section>
+void WritePage(const PageLayout& layout, const uint64_t* key_order, size_t n, std::string* out,
+               const Section& section) {
   const size_t k = layout.key_components;
   AppendVarint32(out, static_cast<uint32_t>(n));
   for (size_t c = 0; c < k; ++c) {
@@ -134,21 +151,20 @@ void EncodePage(const PageLayout& layout, const uint64_t* key_order, const Colum
   const size_t directory = out->size();
   out->append(ncols * 4, '\0');
   const size_t area = out->size();
-  const size_t bitmap_bytes = (n + 7) / 8;
   for (size_t j = 0; j < ncols; ++j) {
+    section(j);
+    const auto end = static_cast<uint32_t>(out->size() - area);
+    std::memcpy(out->data() + directory + j * 4, &end, 4);
+  }
+}
+
+}  // namespace
+
+void EncodePage(const PageLayout& layout, const uint64_t* key_order, const ColumnBatch& rows,
+                size_t n, std::string* out) {
+  WritePage(layout, key_order, n, out, [&](size_t j) {
     const ColumnVector& col = rows.columns[j];
-    const bool has_nulls =
-        std::any_of(col.nulls.begin(), col.nulls.begin() + static_cast<ptrdiff_t>(n),
-                    [](uint8_t v) { return v != 0; });
-    out->push_back(static_cast<char>(has_nulls ? kHasNulls : 0));
-    if (has_nulls) {
-      const size_t at = out->size();
-      out->append(bitmap_bytes, '\0');
-      for (size_t i = 0; i < n; ++i) {
-        if (col.nulls[i] != 0)
-          (*out)[at + i / 8] = static_cast<char>((*out)[at + i / 8] | (1 << (i % 8)));
-      }
-    }
+    AppendNulls(col.nulls.data(), n, out);
     const DataType type = layout.types[j].type;
     if (layout.key_component[j] >= 0) {
       // The key arrays hold the values.
@@ -165,9 +181,45 @@ void EncodePage(const PageLayout& layout, const uint64_t* key_order, const Colum
     } else {
       AppendFixed(col, type, n, out);
     }
-    const auto end = static_cast<uint32_t>(out->size() - area);
-    std::memcpy(out->data() + directory + j * 4, &end, 4);
+  });
+}
+
+void PageColumns::Reset(const PageLayout& layout, size_t max_rows) {
+  columns.assign(layout.types.size(), Column());
+  for (size_t j = 0; j < columns.size(); ++j) {
+    Column& c = columns[j];
+    c.nulls.assign(max_rows, 0);
+    if (layout.key_component[j] >= 0) continue;
+    c.width = Width(layout.types[j].type);
+    if (c.width == 0) {
+      c.ends.assign(max_rows, 0);
+    } else {
+      c.values.assign(max_rows * c.width, '\0');
+    }
   }
+}
+
+void PageColumns::ClearStrings() {
+  for (Column& c : columns) {
+    if (c.width == 0) c.values.clear();
+  }
+}
+
+void EncodePage(const PageLayout& layout, const uint64_t* key_order, const PageColumns& columns,
+                size_t n, std::string* out) {
+  WritePage(layout, key_order, n, out, [&](size_t j) {
+    const PageColumns::Column& col = columns.columns[j];
+    AppendNulls(col.nulls.data(), n, out);
+    if (layout.key_component[j] >= 0) {
+      // The key arrays hold the values.
+    } else if (col.width == 0) {
+      AppendRaw(out, uint32_t{0});
+      out->append(reinterpret_cast<const char*>(col.ends.data()), n * sizeof(uint32_t));
+      out->append(col.values.data(), col.ends[n - 1]);
+    } else {
+      out->append(col.values.data(), n * col.width);
+    }
+  });
 }
 
 Status PageView::Parse(const PageLayout* layout, std::string_view page,

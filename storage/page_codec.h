@@ -8,13 +8,15 @@
 // offsets plus bytes (strings). Columns carried by the key (the integer primary key, a child's
 // parent key) keep only their NULL bitmap; their values are the key arrays'.
 //
-// EncodePage writes a page from rows held in a ColumnBatch. PageView reads one in place: Parse
-// checks the header, the directory and every column section's size; DecodeColumn then copies a
-// slice of one column's rows into a ColumnVector, checking each string offset as it goes. A
-// damaged page is Corruption, never an out-of-bounds read. Key order inside a page is not
-// checked (an O(rows) pass that cost point reads 10%; keys out of order can only make a binary
-// search land on the wrong rows, never outside the page, and RocksDB's block checksums catch
-// damage first); the store checks that the last row's key is the page's RocksDB key.
+// EncodePage writes a page from rows held in a ColumnBatch, or in PageColumns, which hold them
+// in the page's own value layout (the loader's packer fills those from run records). PageView
+// reads one in place: Parse checks the header, the directory and every column section's size;
+// DecodeColumn then copies a slice of one column's rows into a ColumnVector, checking each
+// string offset as it goes. A damaged page is Corruption, never an out-of-bounds read. Key
+// order inside a page is not checked (an O(rows) pass that cost point reads 10%; keys out of
+// order can only make a binary search land on the wrong rows, never outside the page, and
+// RocksDB's block checksums catch damage first); the store checks that the last row's key is
+// the page's RocksDB key.
 //
 // Keys are compared as "ordered" u64 values: the big-endian u64 of the key bytes, which is the
 // value itself for hpx and the value with its sign bit flipped for signed components
@@ -57,6 +59,31 @@ struct PageLayout {
 // REQUIRES: n >= 1; keys strictly increasing; a key-carried column, where not NULL, equals its
 // key component.
 void EncodePage(const PageLayout& layout, const uint64_t* key_order, const ColumnBatch& rows,
+                size_t n, std::string* out);
+
+// The columns of a page being filled row by row, each in the page's own value layout, so that
+// writing the page copies arrays: fixed-width values at their width in the page, little-endian,
+// a NULL one as zeros; strings as their bytes one after the other and where each ends. Columns
+// carried by the key keep only their NULL flags.
+struct PageColumns {
+  struct Column {
+    size_t width = 0;            // bytes of a fixed-width value; 0 for a string column
+    std::string values;          // fixed: value i at i x width; strings: every value's bytes
+    std::vector<uint32_t> ends;  // strings: where value i ends in `values`
+    std::vector<uint8_t> nulls;  // 1: value i is NULL
+  };
+  std::vector<Column> columns;  // every table column, of PageLayout::types
+
+  // Sizes the columns of `layout` for up to `max_rows` rows, strings empty.
+  void Reset(const PageLayout& layout, size_t max_rows);
+  // Empties the strings, for the next page.
+  void ClearStrings();
+};
+
+// EncodePage from the first n rows of `columns`, the same bytes as from a ColumnBatch of the
+// same values.
+// REQUIRES: as above; `columns` was Reset for `layout` and at least n rows.
+void EncodePage(const PageLayout& layout, const uint64_t* key_order, const PageColumns& columns,
                 size_t n, std::string* out);
 
 class PageView {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "storage/internal/coding.h"
+#include "storage/page_codec.h"
 
 namespace skyshard {
 
@@ -494,6 +495,94 @@ Status ProjectedRowDecoder::DecodeInto(std::string_view row, std::string_view ke
   Status s = DecodeRow(row, key, r, batch);
   if (!s.ok()) Resize(batch, r);
   return s;
+}
+
+namespace {
+
+// Copies a fixed-width value of `width` bytes (1, 2, 4 or 8) with a copy of known size.
+inline void CopyValue(char* to, const char* from, size_t width) {
+  switch (width) {
+    case 1:
+      *to = *from;
+      break;
+    case 2:
+      std::memcpy(to, from, 2);
+      break;
+    case 4:
+      std::memcpy(to, from, 4);
+      break;
+    default:
+      std::memcpy(to, from, 8);
+      break;
+  }
+}
+
+}  // namespace
+
+Status ProjectedRowDecoder::ScatterRow(std::string_view row, size_t r, PageColumns* columns) const {
+  const Layout& layout = *layout_;
+  if (row.size() < layout.bitmap_bytes) {
+    return Status::Corruption("row shorter than its NULL bitmap");
+  }
+  const auto* bitmap = reinterpret_cast<const uint8_t*>(row.data());
+  const size_t ncols = layout.columns.size();
+  size_t pos = layout.bitmap_bytes;
+  for (size_t g = 0; g < layout.bitmap_bytes; ++g) {
+    const uint8_t mask = bitmap[g];
+    const uint16_t bytes = layout.group_bytes[g * 256 + mask];
+    const bool variable = bytes == Layout::kVariable;
+    if (!variable && row.size() - pos < bytes) return Truncated(g, mask, row.size() - pos);
+    const uint16_t* offsets = &layout.offsets[(g * 256 + mask) * 8];
+    for (size_t i = g * 8; i < std::min(ncols, g * 8 + 8); ++i) {
+      const Step& step = layout.columns[i];
+      PageColumns::Column& out = columns->columns[i];
+      const bool null = ((mask >> step.bit) & 1) != 0;
+      out.nulls[r] = null ? 1 : 0;
+      if (step.kind == Kind::kInKey) continue;
+      // Where the value starts: a fixed-width group's offset table, or the walk of a group
+      // with a string, which checks the bounds column by column.
+      const char* p = row.data() + pos + (variable ? 0 : offsets[step.bit]);
+      if (variable && !null && step.kind != Kind::kString && row.size() - pos < step.width) {
+        return Status::Corruption("row truncated in column " + std::to_string(step.column));
+      }
+      switch (step.kind) {
+        case Kind::kString: {
+          uint32_t len = 0;
+          if (!null) {
+            std::string_view in = row.substr(pos);
+            if (!ReadVarint32(&in, &len) || in.size() < len) {
+              return Status::Corruption("row truncated in column " + std::to_string(step.column));
+            }
+            out.values.append(in.data(), len);
+            pos = row.size() - in.size() + len;
+          }
+          out.ends[r] = static_cast<uint32_t>(out.values.size());
+          continue;
+        }
+        case Kind::kShortString:
+          if (!null) {
+            const auto len = static_cast<uint8_t>(*p);
+            if (len >= step.width) return BadLength(step.column);
+            out.values.append(p + 1, len);
+          }
+          out.ends[r] = static_cast<uint32_t>(out.values.size());
+          break;
+        default: {
+          char* const to = out.values.data() + r * out.width;
+          if (null) {
+            std::memset(to, 0, out.width);
+          } else {
+            CopyValue(to, p, out.width);
+          }
+          break;
+        }
+      }
+      if (variable && !null) pos += step.width;
+    }
+    if (!variable) pos += bytes;
+  }
+  if (pos != row.size()) return Status::Corruption("row has trailing bytes");
+  return Status::OK();
 }
 
 RowDecoder::RowDecoder(std::vector<ColumnType> types, std::vector<int> key_offsets)

@@ -37,6 +37,8 @@
 
 namespace skyshard {
 
+struct PageColumns;  // storage/page_codec.h
+
 // The longest declared length of a char(n) or varchar(n) stored at a fixed width.
 inline constexpr uint32_t kShortStringMax = 8;
 
@@ -106,6 +108,14 @@ class ProjectedRowDecoder {
 
   // DecodeRow into a new last row of `batch`.
   Status DecodeInto(std::string_view row, std::string_view key, ColumnBatch* batch) const;
+
+  // Decodes `row` into row r of `columns`, every table column in the page's value layout
+  // (storage/page_codec.h), whatever the projection; the key-carried columns get only their
+  // NULL flags (a page takes their values from its key arrays). Corruption as for DecodeRow;
+  // row r is then unspecified.
+  // REQUIRES: `columns` was Reset for the table's PageLayout and more than r rows, and holds
+  // the strings of rows [0, r) only.
+  Status ScatterRow(std::string_view row, size_t r, PageColumns* columns) const;
 
  private:
   // How a column is stored in the value.

@@ -15,7 +15,6 @@
 #include <string_view>
 #include <vector>
 
-#include "common/column_batch.h"
 #include "storage/internal/external_sort.h"
 #include "storage/page_codec.h"
 #include "storage/row_codec.h"
@@ -42,12 +41,12 @@ class PagePacker final : public RecordPacker {
   Status Flush(const Emit& emit);
 
   std::shared_ptr<const PageLayout> layout_;
-  ProjectedRowDecoder decoder_;  // every column
+  ProjectedRowDecoder decoder_;  // its ScatterRow fills columns_
   size_t target_bytes_;
   size_t max_rows_;
   // Bytes a row adds besides its value's: key arrays and string offsets.
   size_t row_overhead_;
-  ColumnBatch rows_;  // sized to max_rows_; the first n_ rows are the page's
+  PageColumns columns_;  // sized to max_rows_; the first n_ rows are the page's
   size_t n_ = 0;
   size_t estimate_ = 0;
   std::vector<uint64_t> keys_;  // n_ x key_components ordered key values
