@@ -208,14 +208,25 @@ fi
 
 warm() { run_to "$T_CAT" cat "$@" >/dev/null || die "warm-up read failed"; }
 
+# The host's rate for memory touched for the first time, before each load (touch_memory.cc):
+# on a virtual machine it moves from hour to hour, and a load's new memory costs that much.
+PROBE=$ROOT/build/tests/touch_memory
+mem_probe() {
+  if [[ ! -x $PROBE ]]; then echo "not measured"; return; fi
+  local rate
+  rate=$(run_to "$T_SHORT" "$PROBE" 2048) || die "$PROBE failed"
+  echo "$rate GB/s"
+}
+
 # --- skyshard ----------------------------------------------------------------------------------
-declare -A SKY_SECS SKY_ROWS SKY_OFS SKY_STORE SKY_LOADAVG
+declare -A SKY_SECS SKY_ROWS SKY_OFS SKY_STORE SKY_LOADAVG SKY_MEMRATE
 sky_load() {  # sky_load FORMAT DIR FILES...
   local fmt=$1 dir=$2; shift 2
   local store="$WORKDIR/store-$fmt"
   rm -rf -- "$store"
   STORES+=("$store")
-  log "skyshard $fmt: warm-up read of $(hbytes "$(dir_bytes "$@")") ..."
+  SKY_MEMRATE[$fmt]=$(mem_probe)
+  log "skyshard $fmt: fresh memory ${SKY_MEMRATE[$fmt]}; warm-up read of $(hbytes "$(dir_bytes "$@")") ..."
   warm "$@"
   SKY_LOADAVG[$fmt]=$(loadavg)
   log "skyshard $fmt: load (load average ${SKY_LOADAVG[$fmt]}) ..."
@@ -282,7 +293,8 @@ if [[ $SKIP_PG == 0 ]]; then
   pg_write_copy_sql "$CSV_DIR/manifest.yaml" ForcedSource || die "pg_schema.py failed for ForcedSource"
   cp "$PGTMP/copy-Object.sql" "$PGTMP/copy-ForcedSource.sql" "$LOGS/"
 
-  log "PostgreSQL: warm-up read of the Object and ForcedSource CSV files ($(hbytes "$OFS_CSV_BYTES")) ..."
+  PG_MEMRATE=$(mem_probe)
+  log "PostgreSQL: fresh memory $PG_MEMRATE; warm-up read of the Object and ForcedSource CSV files ($(hbytes "$OFS_CSV_BYTES")) ..."
   warm "${OFS_FILES[@]}"
   PG_LOADAVG=$(loadavg)
   log "PostgreSQL: COPY + index + ANALYZE, Object and ForcedSource in two parallel sessions (load average $PG_LOADAVG) ..."
@@ -349,6 +361,7 @@ SUMMARY=$(
        "Generation (not timed): CSV ${GEN_NOTE[csv]}, FITS ${GEN_NOTE[fits]}."
   echo "- I/O: $CACHE_NOTE."
   echo "- Load average (1/5/15 min) before each run: skyshard CSV ${SKY_LOADAVG[csv]}, FITS ${SKY_LOADAVG[fits]}$([[ $PG_DONE == 1 ]] && echo ", PostgreSQL $PG_LOADAVG")."
+  echo "- Fresh memory before each run (\`build/tests/touch_memory 2048\`: the first write to each page of 2 GiB of new memory): skyshard CSV ${SKY_MEMRATE[csv]}, FITS ${SKY_MEMRATE[fits]}$([[ $PG_DONE == 1 ]] && echo ", PostgreSQL $PG_MEMRATE"). On a virtual machine whose host takes back what the guest frees, this is the price of every page a load touches first, and it moves from hour to hour."
   echo
   echo "| System | Input | Tables loaded | Rows | Wall s | rows/s | Object+ForcedSource rows/s | vs PostgreSQL |"
   echo "|---|---|---|---:|---:|---:|---:|---:|"
