@@ -26,7 +26,7 @@ namespace skyshard::internal {
 
 namespace {
 
-constexpr uint64_t kSampleEvery = 4096;
+constexpr uint64_t kSampleBytes = 64 << 10;
 constexpr size_t kIoBuffer = 1 << 20;
 constexpr size_t kHeader = 6;  // u16 key length + u32 value length
 
@@ -41,10 +41,33 @@ uint64_t OrderBytes(std::string_view key, size_t at) {
   return v;
 }
 
+// The bytes of the stretch at `place` in `data` (MemoryRun::Place): its size field, or for a
+// single large record the size in its header.
+uint64_t StretchSize(const char* data, uint64_t place) {
+  const uint64_t size = MemoryRun::Size(place);
+  if (size != 0) return size;
+  const char* rec = data + MemoryRun::Offset(place);
+  uint16_t klen;
+  uint32_t vlen;
+  std::memcpy(&klen, rec, 2);
+  std::memcpy(&vlen, rec + 2, 4);
+  return kHeader + klen + vlen;
+}
+
+// Whether the stretch at `place` is a single record.
+bool SingleRecord(const char* data, uint64_t place) {
+  const char* rec = data + MemoryRun::Offset(place);
+  uint16_t klen;
+  uint32_t vlen;
+  std::memcpy(&klen, rec, 2);
+  std::memcpy(&vlen, rec + 2, 4);
+  return kHeader + klen + vlen == StretchSize(data, place);
+}
+
 // Sequential reader of one run file, from a starting offset.
 class RunCursor {
  public:
-  // Positions the cursor at `start` (a file offset, or an index for a memory run).
+  // Positions the cursor at `start` (a file offset, or a stretch's index for a memory run).
   Status Open(const RunFile& run, uint64_t start) {
     if (run.memory != nullptr) {
       memory_ = run.memory.get();
@@ -103,21 +126,29 @@ class RunCursor {
 
  private:
   Status AdvanceMemory() {
-    if (index_ >= memory_->offsets.size()) {
-      valid_ = false;
-      return Status::OK();
+    if (stretch_at_ == stretch_end_) {
+      if (index_ >= memory_->offsets.size()) {
+        valid_ = false;
+        return Status::OK();
+      }
+      // Stretches of a memory run are visited in key order, i.e. at random addresses: ask for
+      // the start of the one a few steps ahead now so that the merge does not wait for memory
+      // (an Object row spans five cache lines; the rest of a longer stretch is read in order,
+      // which the hardware prefetches).
+      constexpr uint64_t kAhead = 16;
+      constexpr uint64_t kAheadBytes = 320;
+      const char* const data = memory_->data.data();
+      if (index_ + kAhead < memory_->offsets.size()) {
+        const uint64_t ahead = memory_->offsets[index_ + kAhead];
+        const char* p = data + MemoryRun::Offset(ahead);
+        const char* const end = p + std::min(MemoryRun::Size(ahead), kAheadBytes);
+        for (; p < end; p += 64) __builtin_prefetch(p);
+      }
+      const uint64_t place = memory_->offsets[index_++];
+      stretch_at_ = data + MemoryRun::Offset(place);
+      stretch_end_ = stretch_at_ + StretchSize(data, place);
     }
-    // Records of a memory run are visited in key order, i.e. at random addresses: ask for the
-    // whole of the ones a few steps ahead now so that the merge does not wait for memory (an
-    // Object row spans five cache lines).
-    constexpr uint64_t kAhead = 16;
-    if (index_ + kAhead < memory_->offsets.size()) {
-      const uint64_t ahead = memory_->offsets[index_ + kAhead];
-      const char* p = memory_->data.data() + MemoryRun::Offset(ahead);
-      const char* const end = p + MemoryRun::Size(ahead);
-      for (; p < end; p += 64) __builtin_prefetch(p);
-    }
-    const char* rec = memory_->data.data() + MemoryRun::Offset(memory_->offsets[index_++]);
+    const char* rec = stretch_at_;
     uint16_t klen;
     uint32_t vlen;
     std::memcpy(&klen, rec, 2);
@@ -125,6 +156,7 @@ class RunCursor {
     key_ = std::string_view(rec + kHeader, klen);
     value_ = std::string_view(rec + kHeader + klen, vlen);
     head_ = Head(key_);
+    stretch_at_ = rec + kHeader + klen + vlen;
     valid_ = true;
     return Status::OK();
   }
@@ -155,7 +187,9 @@ class RunCursor {
   static uint64_t Head(std::string_view key) { return OrderBytes(key, keys::kPrefixSize); }
 
   const MemoryRun* memory_ = nullptr;
-  uint64_t index_ = 0;
+  uint64_t index_ = 0;  // the next stretch of a memory run
+  const char* stretch_at_ = nullptr;  // the next record of the current stretch
+  const char* stretch_end_ = nullptr;
   std::string path_;
   int fd_ = -1;
   std::vector<char> buf_;
@@ -210,10 +244,24 @@ void RunBuilder::FinishRecord() {
   const auto vlen = static_cast<uint32_t>(size - kHeader - klen);
   std::memcpy(data_.data() + open_ + 2, &vlen, 4);
   const std::string_view key(data_.data() + open_ + kHeader, klen);
-  entries_.push_back(
-      Entry{{OrderBytes(key, keys::kPrefixSize), OrderBytes(key, keys::kPrefixSize + 8),
-             OrderBytes(key, keys::kPrefixSize + 16)},
-            MemoryRun::Place(open_, size)});
+  const uint64_t o0 = OrderBytes(key, keys::kPrefixSize);
+  const uint64_t o1 = OrderBytes(key, keys::kPrefixSize + 8);
+  const uint64_t o2 = OrderBytes(key, keys::kPrefixSize + 16);
+  ++records_;
+  if (!entries_.empty()) {
+    // The last entry's stretch ends where this record begins: extend it when the record
+    // continues it.
+    Entry& last = entries_.back();
+    const uint64_t bytes = MemoryRun::Size(last.offset);
+    if (last.order[0] == o0 && last.order[1] == o1 && last_order_ < o2 && bytes != 0 &&
+        bytes + size < MemoryRun::kMaxStretch) {
+      last.offset = MemoryRun::Place(MemoryRun::Offset(last.offset), bytes + size);
+      last_order_ = o2;
+      return;
+    }
+  }
+  entries_.push_back(Entry{{o0, o1, o2}, MemoryRun::Place(open_, size)});
+  last_order_ = o2;
 }
 
 void RunBuilder::AbortRecord() { data_.resize(open_); }
@@ -280,51 +328,29 @@ void SortEntries(Entry* begin, Entry* end, const Less& less) {
 
 }  // namespace
 
-template <typename Less>
-bool RunBuilder::SortByStretches(const Less& less) {
-  const size_t n = entries_.size();
-  if (n < 2 || n >= (uint64_t{1} << 32)) return false;
-  // A stretch: consecutive entries with the same first two key words, in increasing order.
-  auto continues = [](const Entry& prev, const Entry& e) {
-    return prev.order[0] == e.order[0] && prev.order[1] == e.order[1] && prev.order[2] < e.order[2];
-  };
-  size_t stretches = 1;
-  for (size_t i = 1; i < n; ++i) stretches += continues(entries_[i - 1], entries_[i]) ? 0 : 1;
-  if (stretches * 4 > n) return false;  // too short to pay for the second pass
-  // One head per stretch, sorted like entries (its offset field: where the stretch begins, and
-  // its length), then every stretch copied whole in the heads' order.
-  std::vector<Entry> heads;
-  heads.reserve(stretches);
-  for (size_t i = 0; i < n;) {
-    size_t j = i + 1;
-    while (j < n && continues(entries_[j - 1], entries_[j])) ++j;
-    const Entry& first = entries_[i];
-    heads.push_back(Entry{{first.order[0], first.order[1], first.order[2]}, (i << 32) | (j - i)});
-    i = j;
-  }
-  auto head_less = [](const Entry& a, const Entry& b) {
-    for (int k = 0; k < 3; ++k) {
-      if (a.order[k] != b.order[k]) return a.order[k] < b.order[k];
+void RunBuilder::SplitStretches() {
+  std::vector<Entry> split = pool_ != nullptr ? pool_->TakeEntries(records_) : std::vector<Entry>();
+  split.reserve(records_);
+  const char* base = data_.data();
+  for (const Entry& e : entries_) {
+    uint64_t at = MemoryRun::Offset(e.offset);
+    const uint64_t end = at + StretchSize(base, e.offset);
+    while (at < end) {
+      uint16_t klen;
+      uint32_t vlen;
+      std::memcpy(&klen, base + at, 2);
+      std::memcpy(&vlen, base + at + 2, 4);
+      const std::string_view key(base + at + kHeader, klen);
+      const uint64_t size = kHeader + klen + vlen;
+      split.push_back(Entry{{OrderBytes(key, keys::kPrefixSize),
+                             OrderBytes(key, keys::kPrefixSize + 8),
+                             OrderBytes(key, keys::kPrefixSize + 16)},
+                            MemoryRun::Place(at, size)});
+      at += size;
     }
-    return a.offset < b.offset;
-  };
-  SortEntries(heads.data(), heads.data() + heads.size(), head_less);
-  std::vector<Entry> sorted = pool_ != nullptr ? pool_->TakeEntries(n) : std::vector<Entry>();
-  sorted.reserve(n);
-  for (const Entry& h : heads) {
-    const size_t begin = h.offset >> 32, size = h.offset & 0xffffffff;
-    // Two stretches of one parent (its rows split between files) may interleave: then this
-    // way does not sort, and the caller sorts every entry.
-    if (!sorted.empty() && less(entries_[begin], sorted.back())) {
-      if (pool_ != nullptr) pool_->Give(std::move(sorted));
-      return false;
-    }
-    sorted.insert(sorted.end(), entries_.begin() + static_cast<std::ptrdiff_t>(begin),
-                  entries_.begin() + static_cast<std::ptrdiff_t>(begin + size));
   }
-  entries_.swap(sorted);
-  if (pool_ != nullptr) pool_->Give(std::move(sorted));
-  return true;
+  entries_.swap(split);
+  if (pool_ != nullptr) pool_->Give(std::move(split));
 }
 
 Status RunBuilder::Flush() { return Flush(/*last=*/false); }
@@ -351,11 +377,24 @@ Status RunBuilder::Flush(bool last) {
   // A release written in key order (objects by sky pixel, each one's sources after it) gives
   // sorted buffers: one pass tells, and saves the sort. On unsorted input the pass stops at the
   // first pair out of order. (`skyshard gen` writes objects in id order, not pixel order.)
-  if (!std::is_sorted(entries_.begin(), entries_.end(), less) && !SortByStretches(less)) {
+  if (!std::is_sorted(entries_.begin(), entries_.end(), less)) {
     SortEntries(entries_.data(), entries_.data() + entries_.size(), less);
   }
+  // Sorted stretches give the records in key order unless two of them share their first two
+  // key words (a parent's children split between places, a duplicate key) and one holds more
+  // than a record: their records may interleave, so every record is then sorted on its own.
+  for (size_t i = 1; i < entries_.size(); ++i) {
+    const Entry& a = entries_[i - 1];
+    const Entry& b = entries_[i];
+    if (a.order[0] == b.order[0] && a.order[1] == b.order[1] &&
+        (!SingleRecord(base, a.offset) || !SingleRecord(base, b.offset))) {
+      SplitStretches();
+      SortEntries(entries_.data(), entries_.data() + entries_.size(), less);
+      break;
+    }
+  }
   RunFile run;
-  run.records = entries_.size();
+  run.records = records_;
   const uint64_t reserve = data_.size() + entries_.size() * sizeof(uint64_t);
   // The last run needs no reservation: its buffer is already part of the memory the load may
   // use, and writing it out would only make the merge read it back.
@@ -365,9 +404,14 @@ Status RunBuilder::Flush(bool last) {
     if (pool_ != nullptr) mem->offsets = pool_->TakeWords(entries_.size());
     mem->offsets.reserve(entries_.size());
     AdviseHugePages(mem->offsets.data(), mem->offsets.capacity() * sizeof(uint64_t));
+    uint64_t unsampled = kSampleBytes;
     for (size_t i = 0; i < entries_.size(); ++i) {
       mem->offsets.push_back(entries_[i].offset);
-      if (i % kSampleEvery == 0) run.samples.emplace_back(std::string(key_of(entries_[i])), i);
+      if (unsampled >= kSampleBytes) {
+        run.samples.emplace_back(std::string(key_of(entries_[i])), i);
+        unsampled = 0;
+      }
+      unsampled += StretchSize(base, entries_[i].offset);
     }
     run.bytes = data_.size();
     mem->data = std::move(data_);
@@ -375,6 +419,7 @@ Status RunBuilder::Flush(bool last) {
     set_->Add(std::move(run));
     data_ = std::string();
     entries_.clear();
+    records_ = 0;
     if (!last) Reserve(reserve_bytes_);
     return Status::OK();
   }
@@ -385,14 +430,16 @@ Status RunBuilder::Flush(bool last) {
   out.reserve(kIoBuffer + 4096);
   Status s;
   uint64_t offset = 0;
+  uint64_t unsampled = kSampleBytes;
   for (size_t i = 0; i < entries_.size() && s.ok(); ++i) {
+    // A stretch's records lie in key order one after the other: copied as one.
     const char* rec = base + MemoryRun::Offset(entries_[i].offset);
-    uint16_t klen;
-    uint32_t vlen;
-    std::memcpy(&klen, rec, 2);
-    std::memcpy(&vlen, rec + 2, 4);
-    const size_t len = kHeader + klen + vlen;
-    if (i % kSampleEvery == 0) run.samples.emplace_back(std::string(rec + kHeader, klen), offset);
+    const uint64_t len = StretchSize(base, entries_[i].offset);
+    if (unsampled >= kSampleBytes) {
+      run.samples.emplace_back(std::string(key_of(entries_[i])), offset);
+      unsampled = 0;
+    }
+    unsampled += len;
     out.append(rec, len);
     offset += len;
     if (out.size() >= kIoBuffer) {
@@ -407,6 +454,7 @@ Status RunBuilder::Flush(bool last) {
   set_->Add(std::move(run));
   data_.clear();
   entries_.clear();
+  records_ = 0;
   return Status::OK();
 }
 

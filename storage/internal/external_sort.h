@@ -125,7 +125,9 @@ class BufferPool {
   std::vector<std::vector<uint64_t>> words_;
 };
 
-// A sorted run kept in memory: a builder's buffer and the offsets of its records in key order.
+// A sorted run kept in memory: a builder's buffer and where its stretches of records lie, in key
+// order. A stretch is one record, or records that follow each other in the buffer and in key
+// order (a parent's children, as files hold them together), visited in turn.
 // Gives its reservation back to the budget when the last reference goes.
 struct MemoryRun {
   MemoryRun(MemoryBudget* b, uint64_t n, BufferPool* p) : budget(b), reserved(n), pool(p) {}
@@ -139,19 +141,22 @@ struct MemoryRun {
   MemoryRun(const MemoryRun&) = delete;
   MemoryRun& operator=(const MemoryRun&) = delete;
 
-  // Where a record lies, as `offsets` holds it: its offset in the low 48 bits, its size
-  // (capped) above.
+  // Where a stretch lies, as `offsets` holds it: its offset in the low 40 bits, its size in
+  // bytes above, or 0 there for a single record of kMaxStretch bytes or more (its size is then
+  // in its header).
+  static constexpr uint64_t kMaxOffset = uint64_t{1} << 40;
+  static constexpr uint64_t kMaxStretch = uint64_t{1} << 24;
   static uint64_t Place(uint64_t offset, uint64_t size) {
-    return offset | (std::min<uint64_t>(size, 0xffff) << 48);
+    return offset | ((size < kMaxStretch ? size : 0) << 40);
   }
-  static uint64_t Offset(uint64_t place) { return place & ((uint64_t{1} << 48) - 1); }
-  static uint64_t Size(uint64_t place) { return place >> 48; }
+  static uint64_t Offset(uint64_t place) { return place & (kMaxOffset - 1); }
+  static uint64_t Size(uint64_t place) { return place >> 40; }
 
   MemoryBudget* budget;
   uint64_t reserved;
   BufferPool* pool;  // takes data and offsets back; may be null
   std::string data;
-  std::vector<uint64_t> offsets;  // Place()s, in key order
+  std::vector<uint64_t> offsets;  // the stretches' Place()s, in key order
 };
 
 struct RunFile {
@@ -159,8 +164,8 @@ struct RunFile {
   std::shared_ptr<MemoryRun> memory;  // the run, when it stayed in memory
   uint64_t records = 0;
   uint64_t bytes = 0;
-  // Every kSampleEvery-th record's key and where that record starts: the file offset, or the
-  // index into memory->offsets.
+  // A key about every 64 KiB of records (the first key of a stretch) and where that stretch
+  // starts: the file offset, or the index into memory->offsets.
   std::vector<std::pair<std::string, uint64_t>> samples;
 };
 
@@ -185,7 +190,8 @@ class RunBuilder {
   RunBuilder(RunSet* set, std::string tmp_dir, MemoryBudget* budget, BufferPool* pool = nullptr);
 
   // Reserves room for about `bytes` of records (address space only, until used), so that the
-  // buffer does not grow by copying.
+  // buffer does not grow by copying. The caller flushes before the buffer reaches
+  // MemoryRun::kMaxOffset bytes.
   void Reserve(uint64_t bytes);
   ~RunBuilder();
 
@@ -209,18 +215,18 @@ class RunBuilder {
   Status FlushLast();
 
  private:
-  // Key bytes [5, 29) as three big-endian integers decide every comparison of the keys the
-  // loader makes (spatial index, parent key, row key) without touching the record; `offset`
-  // is the record's place and size in data_, as a MemoryRun::Place.
+  // One entry a stretch: records appended one after the other whose keys share their first two
+  // words and increase in the third (a parent's children, as files hold them together; a
+  // ForcedSource buffer has a tenth as many entries as records). Key bytes [5, 29) of the
+  // stretch's first record as three big-endian integers decide every comparison of the keys
+  // the loader makes (spatial index, parent key, row key) without touching the record;
+  // `offset` is the stretch's place and size in data_, as a MemoryRun::Place.
   using Entry = BufferPool::SortEntry;
 
-  // Sorts entries_ by sorting one head per stretch (consecutive entries sharing their first two
-  // key words, in increasing order: a parent's children, as files hold them together) and
-  // copying the stretches whole: a tenth of the work of sorting every entry of a ForcedSource
-  // buffer. Returns false, entries_ unchanged, when stretches are too short to pay or two of
-  // them interleave (the caller then sorts every entry).
-  template <typename Less>
-  bool SortByStretches(const Less& less);
+  // Replaces entries_ by one entry a record (read back from data_), for a buffer whose
+  // stretches cannot be ordered whole: two of them share their first two key words (a
+  // parent's children split between places, or a duplicate key).
+  void SplitStretches();
   Status Flush(bool last);
   RunSet* set_;
   std::string tmp_dir_;
@@ -230,6 +236,8 @@ class RunBuilder {
   std::string data_;
   size_t open_ = 0;  // where the record being written (StartRecord) begins in data_
   std::vector<Entry> entries_;
+  uint64_t records_ = 0;  // records in data_
+  uint64_t last_order_ = 0;  // the third key word of the last record, while its stretch is open
 };
 
 // Turns the records of one partition, in key order, into the records written to its SST file

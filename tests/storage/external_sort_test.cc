@@ -200,6 +200,24 @@ TEST_F(ExternalSortTest, SplitAndInterleavedStretchesSortExactly) {
   }
 }
 
+// A run keeps each stretch's size in 24 bits: a parent whose children pass 16 MiB is cut into
+// several stretches, and a single record of 16 MiB or more keeps its size in its own header.
+// Both, among ordinary stretches, come out in key order from runs in memory and in files.
+TEST_F(ExternalSortTest, StretchesAndRecordsBeyondSixteenMiBSortExactly) {
+  auto records = ChildRecords(2000, 5, 12);
+  for (uint64_t c = 0; c < 4; ++c) {  // one parent, 4 x 7 MiB of children
+    records.emplace_back(Key(uint64_t{1} << 40, 99999, c), std::string(7 << 20, 'a' + c));
+  }
+  records.emplace_back(Key(uint64_t{1} << 30, 99998, 0), std::string(17 << 20, 'z'));
+  records.emplace_back(Key(uint64_t{1} << 30, 99998, 1), "after the large one");
+  const auto expected = Sorted(records);
+  for (const uint64_t memory : {uint64_t{1} << 30, uint64_t{0}}) {
+    auto r = Sort(records, 1, 1, 1 << 30, memory);  // one run, in memory or in a file
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(*r == expected) << "memory " << memory;
+  }
+}
+
 // The pool hands back the smallest buffer that is large enough, never holds more than its
 // limit, and drops the buffers of a kind once they are all too small for what is asked.
 // A builder's last run stays in memory whatever the budget (its buffer was counted already);
