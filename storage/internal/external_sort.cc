@@ -28,7 +28,29 @@ namespace {
 
 constexpr uint64_t kSampleBytes = 64 << 10;
 constexpr size_t kIoBuffer = 1 << 20;
-constexpr size_t kHeader = 6;  // u16 key length + u32 value length
+constexpr size_t kHeader = 6;  // u16 key field + u32 value length
+// The key field: the bytes of key the record holds, and a flag for a record that continues a
+// stretch, whose key's first kSharedKey bytes (prefix and the two words a stretch shares) are
+// those of the record before it and are not repeated.
+constexpr uint16_t kContinues = 0x8000;
+constexpr uint16_t kKeyBytes = 0x7fff;
+constexpr size_t kSharedKey = keys::kPrefixSize + 16;
+
+// A record's header: bytes of key held, whether it continues a stretch, value length.
+struct RecordHeader {
+  size_t key_bytes;
+  bool continues;
+  uint32_t value_bytes;
+  size_t size() const { return kHeader + key_bytes + value_bytes; }
+};
+
+RecordHeader ReadHeader(const char* rec) {
+  uint16_t field;
+  uint32_t vlen;
+  std::memcpy(&field, rec, 2);
+  std::memcpy(&vlen, rec + 2, 4);
+  return RecordHeader{static_cast<size_t>(field & kKeyBytes), (field & kContinues) != 0, vlen};
+}
 
 std::atomic<uint64_t> g_run_counter{0};
 
@@ -46,22 +68,12 @@ uint64_t OrderBytes(std::string_view key, size_t at) {
 uint64_t StretchSize(const char* data, uint64_t place) {
   const uint64_t size = MemoryRun::Size(place);
   if (size != 0) return size;
-  const char* rec = data + MemoryRun::Offset(place);
-  uint16_t klen;
-  uint32_t vlen;
-  std::memcpy(&klen, rec, 2);
-  std::memcpy(&vlen, rec + 2, 4);
-  return kHeader + klen + vlen;
+  return ReadHeader(data + MemoryRun::Offset(place)).size();
 }
 
 // Whether the stretch at `place` is a single record.
 bool SingleRecord(const char* data, uint64_t place) {
-  const char* rec = data + MemoryRun::Offset(place);
-  uint16_t klen;
-  uint32_t vlen;
-  std::memcpy(&klen, rec, 2);
-  std::memcpy(&vlen, rec + 2, 4);
-  return kHeader + klen + vlen == StretchSize(data, place);
+  return ReadHeader(data + MemoryRun::Offset(place)).size() == StretchSize(data, place);
 }
 
 // Sequential reader of one run file, from a starting offset.
@@ -109,18 +121,13 @@ class RunCursor {
       return Status::OK();
     }
     if (end_ - pos_ < kHeader) return Status::Corruption("run file " + path_ + " is truncated");
-    uint16_t klen;
-    uint32_t vlen;
-    std::memcpy(&klen, buf_.data() + pos_, 2);
-    std::memcpy(&vlen, buf_.data() + pos_ + 2, 4);
-    const size_t need = kHeader + klen + vlen;
+    const size_t need = ReadHeader(buf_.data() + pos_).size();
     if (!Ensure(need)) return status_;
     if (end_ - pos_ < need) return Status::Corruption("run file " + path_ + " is truncated");
-    key_ = std::string_view(buf_.data() + pos_ + kHeader, klen);
-    value_ = std::string_view(buf_.data() + pos_ + kHeader + klen, vlen);
-    head_ = Head(key_);
+    if (Decode(buf_.data() + pos_) == 0) {
+      return Status::Corruption("run file " + path_ + " is damaged: a record continues no key");
+    }
     pos_ += need;
-    valid_ = true;
     return Status::OK();
   }
 
@@ -148,17 +155,35 @@ class RunCursor {
       stretch_at_ = data + MemoryRun::Offset(place);
       stretch_end_ = stretch_at_ + StretchSize(data, place);
     }
-    const char* rec = stretch_at_;
-    uint16_t klen;
-    uint32_t vlen;
-    std::memcpy(&klen, rec, 2);
-    std::memcpy(&vlen, rec + 2, 4);
-    key_ = std::string_view(rec + kHeader, klen);
-    value_ = std::string_view(rec + kHeader + klen, vlen);
-    head_ = Head(key_);
-    stretch_at_ = rec + kHeader + klen + vlen;
-    valid_ = true;
+    const size_t size = Decode(stretch_at_);
+    if (size == 0) return Status::Corruption("a memory run's stretch starts with no whole key");
+    stretch_at_ += size;
     return Status::OK();
+  }
+
+  // Reads the record at `rec` (its whole size available) into key_ and value_ and returns its
+  // size. The key of a record that continues a stretch is rebuilt in shared_ from the key
+  // before it. Returns 0 when there is no key before it to continue.
+  size_t Decode(const char* rec) {
+    const RecordHeader h = ReadHeader(rec);
+    const char* const key = rec + kHeader;
+    if (h.continues) {
+      if (!have_shared_) return 0;
+      if (shared_.size() != kSharedKey + h.key_bytes) shared_.resize(kSharedKey + h.key_bytes);
+      std::memcpy(shared_.data() + kSharedKey, key, h.key_bytes);
+      key_ = std::string_view(shared_.data(), shared_.size());
+    } else {
+      key_ = std::string_view(key, h.key_bytes);
+      have_shared_ = h.key_bytes >= kSharedKey;
+      if (have_shared_) {
+        if (shared_.size() < kSharedKey) shared_.resize(kSharedKey);
+        std::memcpy(shared_.data(), key, kSharedKey);
+      }
+    }
+    value_ = std::string_view(key + h.key_bytes, h.value_bytes);
+    head_ = Head(key_);
+    valid_ = true;
+    return h.size();
   }
 
   // Makes at least `n` bytes available at pos_ unless the file ends first. The record last
@@ -190,6 +215,8 @@ class RunCursor {
   uint64_t index_ = 0;  // the next stretch of a memory run
   const char* stretch_at_ = nullptr;  // the next record of the current stretch
   const char* stretch_end_ = nullptr;
+  std::string shared_;        // the last whole key's first kSharedKey bytes, then a continuation's
+  bool have_shared_ = false;  // whether shared_ holds a whole key's first bytes
   std::string path_;
   int fd_ = -1;
   std::vector<char> buf_;
@@ -229,39 +256,51 @@ void RunBuilder::Add(std::string_view key, std::string_view value) {
 
 std::string* RunBuilder::StartRecord(std::string_view key) {
   open_ = data_.size();
-  const auto klen = static_cast<uint16_t>(key.size());
+  open_order_[0] = OrderBytes(key, keys::kPrefixSize);
+  open_order_[1] = OrderBytes(key, keys::kPrefixSize + 8);
+  open_order_[2] = OrderBytes(key, keys::kPrefixSize + 16);
+  // A record continues the last entry's stretch (which ends where it begins) when its key
+  // shares the stretch's first two words and follows the last record's. Its third word is then
+  // above zero, so its key is longer than kSharedKey, whose bytes it shares with the stretch.
+  continues_ = false;
+  if (!entries_.empty()) {
+    const Entry& last = entries_.back();
+    continues_ = last.order[0] == open_order_[0] && last.order[1] == open_order_[1] &&
+                 last_order_ < open_order_[2] && MemoryRun::Size(last.offset) != 0;
+  }
+  const size_t skip = continues_ ? kSharedKey : 0;
+  const auto field = static_cast<uint16_t>((key.size() - skip) | (continues_ ? kContinues : 0));
   char header[kHeader] = {};
-  std::memcpy(header, &klen, 2);
+  std::memcpy(header, &field, 2);
   data_.append(header, kHeader);
-  data_.append(key);
+  data_.append(key.data() + skip, key.size() - skip);
   return &data_;
 }
 
 void RunBuilder::FinishRecord() {
-  uint16_t klen;
-  std::memcpy(&klen, data_.data() + open_, 2);
-  const size_t size = data_.size() - open_;
-  const auto vlen = static_cast<uint32_t>(size - kHeader - klen);
+  const size_t key_bytes = ReadHeader(data_.data() + open_).key_bytes;
+  size_t size = data_.size() - open_;
+  const auto vlen = static_cast<uint32_t>(size - kHeader - key_bytes);
   std::memcpy(data_.data() + open_ + 2, &vlen, 4);
-  const std::string_view key(data_.data() + open_ + kHeader, klen);
-  const uint64_t o0 = OrderBytes(key, keys::kPrefixSize);
-  const uint64_t o1 = OrderBytes(key, keys::kPrefixSize + 8);
-  const uint64_t o2 = OrderBytes(key, keys::kPrefixSize + 16);
   ++records_;
-  if (!entries_.empty()) {
-    // The last entry's stretch ends where this record begins: extend it when the record
-    // continues it.
+  last_order_ = open_order_[2];
+  if (continues_) {
     Entry& last = entries_.back();
     const uint64_t bytes = MemoryRun::Size(last.offset);
-    if (last.order[0] == o0 && last.order[1] == o1 && last_order_ < o2 && bytes != 0 &&
-        bytes + size < MemoryRun::kMaxStretch) {
+    if (bytes + size < MemoryRun::kMaxStretch) {
       last.offset = MemoryRun::Place(MemoryRun::Offset(last.offset), bytes + size);
-      last_order_ = o2;
       return;
     }
+    // The stretch is full: this record starts the next one, so it gets its whole key back.
+    char shared[kSharedKey];
+    std::memcpy(shared, data_.data() + MemoryRun::Offset(last.offset) + kHeader, kSharedKey);
+    data_.insert(open_ + kHeader, shared, kSharedKey);
+    const auto field = static_cast<uint16_t>(key_bytes + kSharedKey);
+    std::memcpy(data_.data() + open_, &field, 2);
+    size += kSharedKey;
   }
-  entries_.push_back(Entry{{o0, o1, o2}, MemoryRun::Place(open_, size)});
-  last_order_ = o2;
+  entries_.push_back(Entry{{open_order_[0], open_order_[1], open_order_[2]},
+                           MemoryRun::Place(open_, size)});
 }
 
 void RunBuilder::AbortRecord() { data_.resize(open_); }
@@ -329,28 +368,42 @@ void SortEntries(Entry* begin, Entry* end, const Less& less) {
 }  // namespace
 
 void RunBuilder::SplitStretches() {
+  // Every record gets its whole key back, as it now starts a stretch of its own: a new buffer,
+  // at most kSharedKey bytes a record larger.
+  const uint64_t bytes = data_.size() + records_ * kSharedKey;
+  std::string data = pool_ != nullptr ? pool_->TakeBytes(bytes) : std::string();
+  data.reserve(bytes);
+  AdviseHugePages(data.data(), data.capacity());
   std::vector<Entry> split = pool_ != nullptr ? pool_->TakeEntries(records_) : std::vector<Entry>();
   split.reserve(records_);
   const char* base = data_.data();
   for (const Entry& e : entries_) {
     uint64_t at = MemoryRun::Offset(e.offset);
     const uint64_t end = at + StretchSize(base, e.offset);
+    const char* shared = base + at + kHeader;  // the stretch's first record has a whole key
     while (at < end) {
-      uint16_t klen;
-      uint32_t vlen;
-      std::memcpy(&klen, base + at, 2);
-      std::memcpy(&vlen, base + at + 2, 4);
-      const std::string_view key(base + at + kHeader, klen);
-      const uint64_t size = kHeader + klen + vlen;
+      const RecordHeader h = ReadHeader(base + at);
+      const size_t skip = h.continues ? kSharedKey : 0;
+      const auto field = static_cast<uint16_t>(h.key_bytes + skip);
+      const size_t from = data.size();
+      data.append(reinterpret_cast<const char*>(&field), 2);
+      data.append(base + at + 2, 4);
+      data.append(shared, skip);
+      data.append(base + at + kHeader, h.key_bytes + h.value_bytes);
+      const std::string_view key(data.data() + from + kHeader, h.key_bytes + skip);
       split.push_back(Entry{{OrderBytes(key, keys::kPrefixSize),
                              OrderBytes(key, keys::kPrefixSize + 8),
                              OrderBytes(key, keys::kPrefixSize + 16)},
-                            MemoryRun::Place(at, size)});
-      at += size;
+                            MemoryRun::Place(from, data.size() - from)});
+      at += h.size();
     }
   }
+  data_.swap(data);
   entries_.swap(split);
-  if (pool_ != nullptr) pool_->Give(std::move(split));
+  if (pool_ != nullptr) {
+    pool_->Give(std::move(data));
+    pool_->Give(std::move(split));
+  }
 }
 
 Status RunBuilder::Flush() { return Flush(/*last=*/false); }
@@ -359,12 +412,10 @@ Status RunBuilder::FlushLast() { return Flush(/*last=*/true); }
 
 Status RunBuilder::Flush(bool last) {
   if (entries_.empty()) return Status::OK();
-  const char* base = data_.data();
-  auto key_of = [base](const Entry& e) {
-    const char* rec = base + MemoryRun::Offset(e.offset);
-    uint16_t klen;
-    std::memcpy(&klen, rec, 2);
-    return std::string_view(rec + kHeader, klen);
+  // The first record of a stretch has its whole key. (SplitStretches replaces data_.)
+  auto key_of = [this](const Entry& e) {
+    const char* rec = data_.data() + MemoryRun::Offset(e.offset);
+    return std::string_view(rec + kHeader, ReadHeader(rec).key_bytes);
   };
   // Small enough to be inlined into the sorts; the rare tie of all three words (keys longer
   // than 29 bytes, or duplicates) compares whole keys out of line.
@@ -387,12 +438,13 @@ Status RunBuilder::Flush(bool last) {
     const Entry& a = entries_[i - 1];
     const Entry& b = entries_[i];
     if (a.order[0] == b.order[0] && a.order[1] == b.order[1] &&
-        (!SingleRecord(base, a.offset) || !SingleRecord(base, b.offset))) {
+        (!SingleRecord(data_.data(), a.offset) || !SingleRecord(data_.data(), b.offset))) {
       SplitStretches();
       SortEntries(entries_.data(), entries_.data() + entries_.size(), less);
       break;
     }
   }
+  const char* const base = data_.data();
   RunFile run;
   run.records = records_;
   const uint64_t reserve = data_.size() + entries_.size() * sizeof(uint64_t);

@@ -196,7 +196,7 @@ class RunBuilder {
   ~RunBuilder();
 
   // Appends a record. REQUIRES: key.size() >= 13 (the 5-byte prefix and 8 ordering bytes),
-  // key.size() < 65536.
+  // key.size() < 32768.
   void Add(std::string_view key, std::string_view value);
   // Add in three steps, for a caller that writes the value straight into the run buffer instead
   // of copying it there: StartRecord appends the record's header and key and returns the
@@ -223,9 +223,9 @@ class RunBuilder {
   // `offset` is the stretch's place and size in data_, as a MemoryRun::Place.
   using Entry = BufferPool::SortEntry;
 
-  // Replaces entries_ by one entry a record (read back from data_), for a buffer whose
-  // stretches cannot be ordered whole: two of them share their first two key words (a
-  // parent's children split between places, or a duplicate key).
+  // Replaces entries_ by one entry a record, and data_ by a copy whose every record has its
+  // whole key, for a buffer whose stretches cannot be ordered whole: two of them share their
+  // first two key words (a parent's children split between places, or a duplicate key).
   void SplitStretches();
   Status Flush(bool last);
   RunSet* set_;
@@ -237,7 +237,9 @@ class RunBuilder {
   size_t open_ = 0;  // where the record being written (StartRecord) begins in data_
   std::vector<Entry> entries_;
   uint64_t records_ = 0;  // records in data_
-  uint64_t last_order_ = 0;  // the third key word of the last record, while its stretch is open
+  uint64_t last_order_ = 0;  // the third key word of the last record
+  uint64_t open_order_[3] = {0, 0, 0};  // the key words of the record being written
+  bool continues_ = false;  // whether the record being written continues the last stretch
 };
 
 // Turns the records of one partition, in key order, into the records written to its SST file

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 
@@ -309,6 +310,35 @@ TEST_F(ExternalSortTest, DuplicateKeysAreFoundWithinAndAcrossRuns) {
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     EXPECT_EQ(r.status().message(), "duplicate " + std::to_string(id));
   }
+}
+
+// A run record that continues a stretch holds only the key bytes after the stretch's shared
+// ones: a run file that starts with one (damaged; the loader never writes it) is refused, not
+// read with a made-up key.
+TEST_F(ExternalSortTest, ARunFileStartingMidStretchIsCorruption) {
+  const std::string path = dir_ + "/tmp/damaged.run";
+  {
+    std::ofstream out(path, std::ios::binary);
+    const uint16_t field = 0x8000 | 8;  // continues; 8 key bytes held
+    const uint32_t vlen = 1;
+    out.write(reinterpret_cast<const char*>(&field), 2);
+    out.write(reinterpret_cast<const char*>(&vlen), 4);
+    out << "12345678" << "v";
+  }
+  RunSet set("t");
+  RunFile run;
+  run.path = path;
+  run.records = 1;
+  run.bytes = 15;
+  run.samples.emplace_back(Key(0, 0, 0), 0);
+  set.Add(std::move(run));
+  MergeOptions mo;
+  mo.sst_dir = dir_ + "/sst";
+  mo.threads = 1;
+  auto r = MergeRuns(&set, mo);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(r.status().message(), "run file " + path + " is damaged: a record continues no key");
 }
 
 // Packs every `per_page` records into one "page": the values concatenated, under the last key.
