@@ -212,7 +212,7 @@ class RunCursor {
   static uint64_t Head(std::string_view key) { return OrderBytes(key, keys::kPrefixSize); }
 
   const MemoryRun* memory_ = nullptr;
-  uint64_t index_ = 0;  // the next stretch of a memory run
+  uint64_t index_ = 0;                // the next stretch of a memory run
   const char* stretch_at_ = nullptr;  // the next record of the current stretch
   const char* stretch_end_ = nullptr;
   std::string shared_;        // the last whole key's first kSharedKey bytes, then a continuation's
@@ -299,8 +299,8 @@ void RunBuilder::FinishRecord() {
     std::memcpy(data_.data() + open_, &field, 2);
     size += kSharedKey;
   }
-  entries_.push_back(Entry{{open_order_[0], open_order_[1], open_order_[2]},
-                           MemoryRun::Place(open_, size)});
+  entries_.push_back(
+      Entry{{open_order_[0], open_order_[1], open_order_[2]}, MemoryRun::Place(open_, size)});
 }
 
 void RunBuilder::AbortRecord() { data_.resize(open_); }
@@ -391,10 +391,10 @@ void RunBuilder::SplitStretches() {
       data.append(shared, skip);
       data.append(base + at + kHeader, h.key_bytes + h.value_bytes);
       const std::string_view key(data.data() + from + kHeader, h.key_bytes + skip);
-      split.push_back(Entry{{OrderBytes(key, keys::kPrefixSize),
-                             OrderBytes(key, keys::kPrefixSize + 8),
-                             OrderBytes(key, keys::kPrefixSize + 16)},
-                            MemoryRun::Place(from, data.size() - from)});
+      split.push_back(
+          Entry{{OrderBytes(key, keys::kPrefixSize), OrderBytes(key, keys::kPrefixSize + 8),
+                 OrderBytes(key, keys::kPrefixSize + 16)},
+                MemoryRun::Place(from, data.size() - from)});
       at += h.size();
     }
   }

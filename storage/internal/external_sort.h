@@ -236,8 +236,8 @@ class RunBuilder {
   std::string data_;
   size_t open_ = 0;  // where the record being written (StartRecord) begins in data_
   std::vector<Entry> entries_;
-  uint64_t records_ = 0;  // records in data_
-  uint64_t last_order_ = 0;  // the third key word of the last record
+  uint64_t records_ = 0;                // records in data_
+  uint64_t last_order_ = 0;             // the third key word of the last record
   uint64_t open_order_[3] = {0, 0, 0};  // the key words of the record being written
   bool continues_ = false;  // whether the record being written continues the last stretch
 };

@@ -323,7 +323,7 @@ TEST_F(ExternalSortTest, ARunFileStartingMidStretchIsCorruption) {
     const uint32_t vlen = 1;
     out.write(reinterpret_cast<const char*>(&field), 2);
     out.write(reinterpret_cast<const char*>(&vlen), 4);
-    out << "12345678" << "v";
+    out << "12345678v";  // the 8 key bytes, then the value
   }
   RunSet set("t");
   RunFile run;
