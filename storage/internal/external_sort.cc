@@ -63,6 +63,11 @@ uint64_t OrderBytes(std::string_view key, size_t at) {
   return v;
 }
 
+// The three key words that order run entries: key bytes [5, 29) as big-endian integers.
+void KeyWords(std::string_view key, uint64_t words[3]) {
+  for (int i = 0; i < 3; ++i) words[i] = OrderBytes(key, keys::kPrefixSize + 8 * i);
+}
+
 // The bytes of the stretch at `place` in `data` (MemoryRun::Place): its size field, or for a
 // single large record the size in its header.
 uint64_t StretchSize(const char* data, uint64_t place) {
@@ -256,9 +261,7 @@ void RunBuilder::Add(std::string_view key, std::string_view value) {
 
 std::string* RunBuilder::StartRecord(std::string_view key) {
   open_ = data_.size();
-  open_order_[0] = OrderBytes(key, keys::kPrefixSize);
-  open_order_[1] = OrderBytes(key, keys::kPrefixSize + 8);
-  open_order_[2] = OrderBytes(key, keys::kPrefixSize + 16);
+  KeyWords(key, open_order_);
   // A record continues the last entry's stretch (which ends where it begins) when its key
   // shares the stretch's first two words and follows the last record's. Its third word is then
   // above zero, so its key is longer than kSharedKey, whose bytes it shares with the stretch.
@@ -391,10 +394,10 @@ void RunBuilder::SplitStretches() {
       data.append(shared, skip);
       data.append(base + at + kHeader, h.key_bytes + h.value_bytes);
       const std::string_view key(data.data() + from + kHeader, h.key_bytes + skip);
-      split.push_back(
-          Entry{{OrderBytes(key, keys::kPrefixSize), OrderBytes(key, keys::kPrefixSize + 8),
-                 OrderBytes(key, keys::kPrefixSize + 16)},
-                MemoryRun::Place(from, data.size() - from)});
+      Entry entry;
+      KeyWords(key, entry.order);
+      entry.offset = MemoryRun::Place(from, data.size() - from);
+      split.push_back(entry);
       at += h.size();
     }
   }
