@@ -1,10 +1,12 @@
 #include "storage/internal/csv_reader.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cerrno>
 #include <charconv>
@@ -113,18 +115,20 @@ uint64_t LoadText8(const char* p) {
 // A byte is a digit when its high nibble is 3 both before and after adding 6 (0x3A..0x3F
 // overflow into 0x4_). A carry out of a byte >= 0xFA only disturbs bytes after it, and such a
 // byte already ends the run.
-int LeadingDigits(uint64_t w) {
+[[gnu::always_inline]] inline int LeadingDigits(uint64_t w) {
   const uint64_t high = kEachByte(0xF0);
   const uint64_t not_digit =
       ((w & high) ^ kEachByte(0x30)) | (((w + kEachByte(0x06)) & high) ^ kEachByte(0x30));
   return not_digit == 0 ? 8 : __builtin_ctzll(not_digit) / 8;
 }
 
-// The value of the first `n` (1..8) characters of `w`, all digits. Shifting the digits to the
+// The value of the first `n` (0..8) characters of `w`, all digits. Shifting the digits to the
 // top bytes pads the number with leading zeros to eight digits, which are then combined in
 // pairs, quads and the full eight with one multiplication each.
-uint64_t DigitsValue(uint64_t w, int n) {
-  uint64_t d = (w - kEachByte('0')) << (8 * (8 - n));  // borrows only move up, into non-digits
+[[gnu::always_inline]] inline uint64_t DigitsValue(uint64_t w, int n) {
+  // Borrows only move up, into non-digits. Two shifts, each below 64 bits, so that n = 0 is 0.
+  const int half_shift = 32 - 4 * n;
+  const uint64_t d = ((w - kEachByte('0')) << half_shift) << half_shift;
   const uint64_t pairs = (d & 0x00FF00FF00FF00FFULL) * 10 + ((d >> 8) & 0x00FF00FF00FF00FFULL);
   const uint64_t quads =
       (pairs & 0x0000FFFF0000FFFFULL) * 100 + ((pairs >> 16) & 0x0000FFFF0000FFFFULL);
@@ -169,29 +173,52 @@ uint64_t DigitsValue(uint64_t w, int n) {
   return count;
 }
 
+__extension__ typedef unsigned __int128 U128;  // a GNU type, for 128-bit products and dividends
+
+// 10^k shifted left until its top bit is set, with the reciprocal floor((2^128 - 1) / d) - 2^64
+// that divides by it (Moller and Granlund, "Improved division by invariant integers", 2011).
+struct PowerOfTenDivisor {
+  uint64_t d = 0;
+  uint64_t v = 0;
+};
+
+constexpr std::array<PowerOfTenDivisor, 20> kPowerOfTenDivisors = [] {
+  std::array<PowerOfTenDivisor, 20> out{};
+  for (size_t k = 0; k < out.size(); ++k) {
+    const uint64_t d = kIntPowersOfTen[k] << std::countl_zero(kIntPowersOfTen[k]);
+    out[k] = {d, static_cast<uint64_t>(~U128{0} / d - (U128{1} << 64))};
+  }
+  return out;
+}();
+
 // The double nearest to m / 10^k (ties to even), for 0 < m < 2^64 and 1 <= k <= 19, the same
-// double strtod gives: the quotient is taken to 62-64 bits by one 128-by-64-bit division, whose
-// remainder tells whether anything is left below the last quotient bit, and then rounded to 53
-// bits. The result is at least 1e-19, far from the subnormals.
+// double strtod gives: the quotient is taken to 62-64 bits by one 128-by-64-bit division (two
+// multiplications by the divisor's reciprocal, no divide instruction), whose remainder tells
+// whether anything is left below the last quotient bit, and then rounded to 53 bits. The result
+// is at least 1e-19, far from the subnormals.
 double DividePowerOfTen(uint64_t m, int k) {
-  const uint64_t d = kIntPowersOfTen[k];
+  const PowerOfTenDivisor& div = kPowerOfTenDivisors[static_cast<size_t>(k)];
   const int bits_m = 64 - __builtin_clzll(m);
-  const int bits_d = 64 - __builtin_clzll(d);
-  // m * 2^s / d lies in [2^62, 2^64): its integer part fits the division's 64-bit quotient.
-  const int s = 63 + bits_d - bits_m;            // 0..126
-  __extension__ typedef unsigned __int128 U128;  // a GNU type, for the 128-bit dividend
-  const U128 n = static_cast<U128>(m) << s;
-  uint64_t q, r;
-#if defined(__x86_64__)
-  // The high half of n is below d, so one divq gives quotient and remainder; the generic
-  // 128-bit division is a library call that cannot assume it.
-  asm("divq %[d]"
-      : "=a"(q), "=d"(r)
-      : "a"(static_cast<uint64_t>(n)), "d"(static_cast<uint64_t>(n >> 64)), [d] "r"(d));
-#else
-  q = static_cast<uint64_t>(n / d);
-  r = static_cast<uint64_t>(n % d);
-#endif
+  const int bits_d = 64 - __builtin_clzll(kIntPowersOfTen[k]);
+  // m * 2^s / 10^k lies in [2^62, 2^64): its integer part fits a 64-bit quotient.
+  const int s = 63 + bits_d - bits_m;  // 0..126
+  // The same quotient as (m * 2^s * 2^c) / (10^k * 2^c) with c putting 10^k's top bit at bit
+  // 63, and so m's at bit 126: the high word of the dividend is below the divisor.
+  const U128 n = static_cast<U128>(m) << (127 - bits_m);
+  const uint64_t u1 = static_cast<uint64_t>(n >> 64);
+  const uint64_t u0 = static_cast<uint64_t>(n);
+  // Division by the reciprocal: an estimate that is exact or one too large or small.
+  const U128 estimate = static_cast<U128>(div.v) * u1 + n;
+  uint64_t q = static_cast<uint64_t>(estimate >> 64) + 1;
+  uint64_t r = u0 - q * div.d;
+  if (r > static_cast<uint64_t>(estimate)) {
+    --q;
+    r += div.d;
+  }
+  if (r >= div.d) [[unlikely]] {
+    ++q;
+    r -= div.d;
+  }
   int drop = (64 - __builtin_clzll(q)) - 53;  // 10 or 11 bits below the double's mantissa
   uint64_t mantissa = q >> drop;
   const uint64_t below = q & ((uint64_t{1} << drop) - 1);
@@ -239,6 +266,38 @@ const char* ParseDecimalFast(const char* p, const char* end, double* out) {
   }
   *out = negative ? -v : v;
   return p;
+}
+
+// Bytes that may be read beyond the end of a CSV buffer's text: see ParseDecimalPadded.
+constexpr size_t kReadPadding = 32;
+
+// ParseDecimalFast for the shape nearly every catalog number has, "-123.4567890123456" (1 to 7
+// integer digits, 1 to 15 fraction digits, at most 19 in all), in straight-line code: three
+// 8-byte words are read at once (the third only counts when the second is all digits), so the
+// digit count of one number does not steer the branches of the next. Anything else goes to
+// ParseDecimalFast. REQUIRES: p[0, 24) is readable, and the number ends before `end`.
+const char* ParseDecimalPadded(const char* p, const char* end, double* out) {
+  const bool negative = *p == '-';
+  const char* const digits = p + (negative ? 1 : 0);
+  const uint64_t w1 = LoadText8(digits);
+  const int n1 = LeadingDigits(w1);
+  if (n1 == 0 || n1 == 8 || ((w1 >> (8 * n1)) & 0xFF) != '.') return ParseDecimalFast(p, end, out);
+  const char* const fraction = digits + n1 + 1;
+  const uint64_t w2 = LoadText8(fraction);
+  const uint64_t w3 = LoadText8(fraction + 8);
+  const int n2 = LeadingDigits(w2);
+  const int n3 = n2 == 8 ? LeadingDigits(w3) : 0;
+  const int frac_digits = n2 + n3;
+  if (n3 == 8 || frac_digits == 0 || n1 + frac_digits > 19) return ParseDecimalFast(p, end, out);
+  const uint64_t mantissa =
+      (DigitsValue(w1, n1) * kIntPowersOfTen[n2] + DigitsValue(w2, n2)) * kIntPowersOfTen[n3] +
+      DigitsValue(w3, n3);
+  // As in ParseDecimalFast: exact operands and one rounding, or the integer division.
+  const double v = mantissa <= (uint64_t{1} << 53)
+                       ? static_cast<double>(mantissa) / kExactPowersOfTen[frac_digits]
+                       : DividePowerOfTen(mantissa, frac_digits);
+  *out = negative ? -v : v;
+  return fraction + frac_digits;
 }
 
 // The common case of an integer field: an optional '-' and at most 19 digits. Returns the end
@@ -325,15 +384,18 @@ class CsvReader final : public TableReader {
         fd_(fd),
         file_size_(file_size),
         block_size_(block_size),
-        drop_behind_(fd, 0) {
-    buf_.resize(block_size_ + 1);
-    buf_[0] = '\n';
+        drop_behind_(fd, 0) {}
+  ~CsvReader() override {
+    Unmap();
+    ::close(fd_);
   }
-  ~CsvReader() override { ::close(fd_); }
 
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;
 
+  // Maps the file and reads its body from the mapping (see text_); false, and nothing done, when
+  // the file is too small to have a body or cannot be mapped.
+  bool MapBody();
   Status ReadHeader();
 
   const std::vector<std::string>& column_names() const override { return names_; }
@@ -346,6 +408,10 @@ class CsvReader final : public TableReader {
 
  private:
   Status Fill();
+  // Leaves the mapped body for read(): from the first unparsed byte on, the file is read into
+  // buf_ like a file that was never mapped.
+  Status LeaveMappedBody();
+  void Unmap();
   ScanResult ScanRecord();
   // Sets fields_ and record_line_ to the next record; false at end of file.
   Result<bool> NextRecord();
@@ -364,22 +430,30 @@ class CsvReader final : public TableReader {
   const int fd_;
   const uint64_t file_size_;
   const size_t block_size_;
-  internal::DropBehind drop_behind_;  // every byte read is copied into buf_ at once
+  internal::DropBehind drop_behind_;
 
-  // buf_[pos_, end_) holds read but unparsed bytes, followed by a '\n' sentinel at buf_[end_]
-  // so that the unquoted-field scan needs no bounds check per byte.
+  // text_[pos_, end_) holds unparsed bytes, and kReadPadding more bytes after text_[end_] may be
+  // read (by the number parsers) however they end. text_ is either
+  //  - the file mapped whole (map_), while its body is read: end_ is just after the last '\n'
+  //    that has more than kReadPadding bytes of the file after it, so that every unquoted field
+  //    before end_ ends in a '\n' before it, and the parsers read the page cache without a copy;
+  //  - or buf_, which holds the bytes read() so far: there text_[end_] is a '\n' sentinel, so
+  //    that the unquoted-field scan needs no bounds check per byte.
+  // The mapped body's end (or a record that runs past it) hands over to buf_ for the rest.
+  const char* text_ = nullptr;
+  void* map_ = nullptr;
   std::vector<char> buf_;
   size_t pos_ = 0;
   size_t end_ = 0;
   bool eof_ = false;
-  uint64_t consumed_ = 0;  // file offset of buf_[0]
+  uint64_t consumed_ = 0;  // file offset of text_[0]
 
   int64_t line_ = 1;         // line on which the next record starts
   int64_t record_line_ = 0;  // line on which the record in fields_ starts
   std::vector<Field> fields_;
   std::string scan_error_;
 
-  // buf_[pos_, fast_end_) is a run of complete records without any '"': every '\n' in it ends
+  // text_[pos_, fast_end_) is a run of complete records without any '"': every '\n' in it ends
   // a record, so a record there can be parsed in a single pass, converting numbers as they are
   // found instead of first splitting the record into fields. Recomputed when pos_ reaches it.
   size_t fast_end_ = 0;
@@ -393,9 +467,51 @@ class CsvReader final : public TableReader {
   Status failed_;  // sticky: once a batch failed the stream position is meaningless
 };
 
+bool CsvReader::MapBody() {
+  if (file_size_ <= kReadPadding + 1 || file_size_ > std::numeric_limits<size_t>::max()) {
+    return false;
+  }
+  const size_t size = static_cast<size_t>(file_size_);
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd_, 0);
+  if (map == MAP_FAILED) return false;
+  const char* base = static_cast<const char*>(map);
+  const void* newline = ::memrchr(base, '\n', size - kReadPadding - 1);
+  if (newline == nullptr) {
+    ::munmap(map, size);
+    return false;
+  }
+  (void)::madvise(map, size, MADV_SEQUENTIAL);
+  map_ = map;
+  text_ = base;
+  end_ = static_cast<size_t>(static_cast<const char*>(newline) + 1 - base);
+  drop_behind_ = internal::DropBehind(fd_, 0, static_cast<const unsigned char*>(map));
+  return true;
+}
+
+void CsvReader::Unmap() {
+  if (map_ == nullptr) return;
+  ::munmap(map_, static_cast<size_t>(file_size_));
+  map_ = nullptr;
+}
+
+Status CsvReader::LeaveMappedBody() {
+  const uint64_t offset = consumed_ + pos_;
+  drop_behind_.Advance(offset);
+  Unmap();
+  drop_behind_ = internal::DropBehind(fd_, 0);
+  if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0) {
+    return Status::IOError(path_ + ": seek failed: " + std::strerror(errno));
+  }
+  consumed_ = offset;
+  pos_ = 0;
+  end_ = 0;
+  return Status::OK();
+}
+
 Status CsvReader::Fill() {
+  if (map_ != nullptr) SKY_RETURN_IF_ERROR(LeaveMappedBody());
   if (pos_ > 0) {
-    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+    std::memmove(buf_.data(), text_ + pos_, end_ - pos_);
     consumed_ += pos_;
     end_ -= pos_;
     pos_ = 0;
@@ -406,7 +522,9 @@ Status CsvReader::Fill() {
         path_ + ":" + std::to_string(line_) + ": a record is longer than " +
         std::to_string(kMaxRecordBytes >> 20) + " MiB (an unterminated quoted field?)");
   }
-  if (buf_.size() < end_ + block_size_ + 1) buf_.resize(end_ + block_size_ + 1);
+  if (buf_.size() < end_ + block_size_ + 1 + kReadPadding) {
+    buf_.resize(end_ + block_size_ + 1 + kReadPadding);
+  }
   size_t want = block_size_;
   while (want > 0) {
     ssize_t n = ::read(fd_, buf_.data() + end_, want);
@@ -414,6 +532,7 @@ Status CsvReader::Fill() {
       if (errno == EINTR) continue;
       int err = errno;
       buf_[end_] = '\n';
+      text_ = buf_.data();
       return Status::IOError(path_ + ": read failed: " + std::strerror(err));
     }
     if (n == 0) {
@@ -425,17 +544,18 @@ Status CsvReader::Fill() {
   }
   drop_behind_.Advance(consumed_ + end_, eof_);
   buf_[end_] = '\n';
+  text_ = buf_.data();
   return Status::OK();
 }
 
 ScanResult CsvReader::ScanRecord() {
   fields_.clear();
-  const char* const start = buf_.data() + pos_;
-  const char* const end = buf_.data() + end_;
+  const char* const start = text_ + pos_;
+  const char* const end = text_ + end_;
   const char* q = start;
   int64_t newlines = 0;
   auto finish = [&](const char* next) {
-    pos_ = static_cast<size_t>(next - buf_.data());
+    pos_ = static_cast<size_t>(next - text_);
     record_line_ = line_;
     line_ += newlines;
     return ScanResult::kRecord;
@@ -534,8 +654,8 @@ std::string CsvReader::ColumnLabel(size_t index) const {
 }
 
 Status CsvReader::ReadHeader() {
-  SKY_RETURN_IF_ERROR(Fill());
-  if (end_ >= 3 && std::memcmp(buf_.data(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
+  if (map_ == nullptr) SKY_RETURN_IF_ERROR(Fill());
+  if (end_ >= 3 && std::memcmp(text_, "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
   SKY_ASSIGN_OR_RETURN(bool has_header, NextRecord());
   if (!has_header) {
     return Status::InvalidArgument(path_ +
@@ -590,14 +710,13 @@ Status CsvReader::Bind(const std::vector<ColumnType>& types) {
 }
 
 void CsvReader::FindFastRegion() {
-  const char* const begin = buf_.data() + pos_;
-  const char* const end = buf_.data() + end_;
+  const char* const begin = text_ + pos_;
+  const char* const end = text_ + end_;
   const void* quote = std::memchr(begin, '"', static_cast<size_t>(end - begin));
   const char* limit = quote ? static_cast<const char*>(quote) : end;
   const void* last_newline = ::memrchr(begin, '\n', static_cast<size_t>(limit - begin));
-  fast_end_ = last_newline
-                  ? static_cast<size_t>(static_cast<const char*>(last_newline) + 1 - buf_.data())
-                  : pos_;
+  fast_end_ =
+      last_newline ? static_cast<size_t>(static_cast<const char*>(last_newline) + 1 - text_) : pos_;
 }
 
 namespace {
@@ -626,8 +745,8 @@ void PopLast(ColumnVector* c) {
 }  // namespace
 
 bool CsvReader::FastRecord(ColumnBatch* batch) {
-  const char* p = buf_.data() + pos_;
-  const char* const limit = buf_.data() + fast_end_;
+  const char* p = text_ + pos_;
+  const char* const limit = text_ + fast_end_;
   const size_t num_columns = names_.size();
   size_t appended = 0;
   for (size_t i = 0; i < num_columns; ++i) {
@@ -651,7 +770,7 @@ bool CsvReader::FastRecord(ColumnBatch* batch) {
         case DataType::kReal:
         case DataType::kDouble: {
           double v;
-          const char* next = ParseDecimalFast(p, limit, &v);
+          const char* next = ParseDecimalPadded(p, limit, &v);
           if (next == nullptr) {
             auto [n2, ec] = std::from_chars(p, limit, v);
             if (ec != std::errc()) goto fallback;
@@ -701,7 +820,7 @@ bool CsvReader::FastRecord(ColumnBatch* batch) {
       goto fallback;
     }
   }
-  pos_ = static_cast<size_t>(p - buf_.data());
+  pos_ = static_cast<size_t>(p - text_);
   record_line_ = line_++;
   return true;
 
@@ -876,6 +995,7 @@ Result<size_t> CsvReader::ReadBatch(ColumnBatch* batch, size_t max_rows) {
     ++rows;
   }
   batch->num_rows = rows;
+  if (map_ != nullptr) drop_behind_.Advance(consumed_ + pos_);
   return rows;
 }
 
@@ -903,6 +1023,7 @@ Result<std::unique_ptr<TableReader>> OpenCsvReader(const std::string& path,
   (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   auto reader = std::make_unique<CsvReader>(path, fd, static_cast<uint64_t>(st.st_size),
                                             std::max<size_t>(options.block_size, 1));
+  if (static_cast<uint64_t>(st.st_size) >= options.map_min_bytes) reader->MapBody();
   SKY_RETURN_IF_ERROR(reader->ReadHeader());
   return std::unique_ptr<TableReader>(std::move(reader));
 }

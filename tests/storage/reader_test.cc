@@ -615,6 +615,81 @@ TEST_F(CsvReaderTest, FileLargerThanDefaultBlock) {
   EXPECT_EQ(t->where.back(), path + ":" + std::to_string(rows + 1));
 }
 
+// A mapped file is parsed in place up to its last '\n' that has more than a few dozen bytes of
+// the file after it, and read() from there on. Whatever falls across that seam (a quoted field
+// with line breaks, a last record without its newline, a blank line, a bad value) must come out
+// exactly as from a file that is only read(): the same rows, lines, bytes and errors.
+TEST_F(CsvReaderTest, MappedFilesReadExactlyAsReadFiles) {
+  std::mt19937_64 rng(11);
+  const std::vector<ColumnType> types = {T(DataType::kBigInt), T(DataType::kDouble),
+                                         T(DataType::kVarChar)};
+  int failures_seen = 0;
+  for (int variant = 0; variant < 400; ++variant) {
+    SCOPED_TRACE(variant);
+    std::string csv = "id,x,name\n";
+    const int rows = static_cast<int>(rng() % 30);
+    const int bad_row = variant % 8 == 0 && rows > 0 ? static_cast<int>(rng() % rows) : -1;
+    for (int i = 0; i < rows; ++i) {
+      csv += std::to_string(i * 1000003) + ",";
+      csv += i == bad_row ? "1.5x" : std::to_string(i) + "." + std::to_string(rng() % 100000);
+      csv += ",";
+      switch (rng() % 5) {
+        case 0:
+          csv += "plain";
+          break;
+        case 1:
+          csv += "\"quoted, with \"\"quotes\"\"\"";
+          break;
+        case 2:
+          csv += "\"two\nline breaks\r\nin quotes\"";
+          break;
+        case 3:
+          csv += std::string(rng() % 70, 'w');
+          break;
+        default:
+          break;  // NULL
+      }
+      const bool last = i + 1 == rows;
+      if (!last || rng() % 3 != 0) csv += rng() % 4 == 0 ? "\r\n" : "\n";
+      if (!last && rng() % 10 == 0) csv += "\n";  // a blank line
+    }
+    const std::string path = WriteFile("seam.csv", csv);
+    CsvReaderOptions read_only;
+    read_only.block_size = 7;
+    read_only.map_min_bytes = std::numeric_limits<uint64_t>::max();
+    CsvReaderOptions mapped;
+    mapped.map_min_bytes = 0;
+    auto a = OpenCsvReader(path, read_only);
+    auto b = OpenCsvReader(path, mapped);
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    auto ta = ReadAll(a->get(), types, 1 + rng() % 8);
+    auto tb = ReadAll(b->get(), types, 1 + rng() % 8);
+    ASSERT_EQ(ta.ok(), tb.ok()) << ta.status().ToString() << " / " << tb.status().ToString();
+    if (!ta.ok()) {
+      EXPECT_EQ(ta.status().ToString(), tb.status().ToString());
+      EXPECT_NE(ta.status().message().find("'1.5x' is not a number"), std::string::npos);
+      ++failures_seen;
+      continue;
+    }
+    EXPECT_EQ(bad_row, -1);
+    ASSERT_EQ(ta->rows, static_cast<size_t>(rows));
+    ASSERT_EQ(tb->rows, ta->rows);
+    EXPECT_EQ(tb->where, ta->where);
+    for (size_t c = 0; c < types.size(); ++c) {
+      EXPECT_EQ(tb->columns[c].nulls, ta->columns[c].nulls);
+      EXPECT_EQ(tb->columns[c].ints, ta->columns[c].ints);
+      EXPECT_EQ(tb->columns[c].doubles, ta->columns[c].doubles);
+      EXPECT_EQ(tb->columns[c].strings, ta->columns[c].strings);
+    }
+    for (int i = 0; i < rows; ++i)
+      EXPECT_EQ(ta->columns[0].ints[static_cast<size_t>(i)], i * 1000003);
+    EXPECT_EQ((*a)->bytes_read(), csv.size());
+    EXPECT_EQ((*b)->bytes_read(), csv.size());
+  }
+  EXPECT_GT(failures_seen, 20);
+}
+
 // ---------------------------------------------------------------------------------------------
 // FITS
 
