@@ -268,6 +268,9 @@ const char* ParseDecimalFast(const char* p, const char* end, double* out) {
   return p;
 }
 
+// Bytes scanned ahead for a run of records without quotes (CsvReader::fast_end_).
+constexpr size_t kFastWindow = size_t{256} << 10;
+
 // Bytes that may be read beyond the end of a CSV buffer's text: see ParseDecimalPadded.
 constexpr size_t kReadPadding = 32;
 
@@ -711,7 +714,9 @@ Status CsvReader::Bind(const std::vector<ColumnType>& types) {
 
 void CsvReader::FindFastRegion() {
   const char* const begin = text_ + pos_;
-  const char* const end = text_ + end_;
+  // A mapped body is looked at a window at a time: the scan brings the window into the cache
+  // just before the records in it are parsed, instead of making a pass of its own over the file.
+  const char* const end = text_ + std::min(end_, pos_ + kFastWindow);
   const void* quote = std::memchr(begin, '"', static_cast<size_t>(end - begin));
   const char* limit = quote ? static_cast<const char*>(quote) : end;
   const void* last_newline = ::memrchr(begin, '\n', static_cast<size_t>(limit - begin));
