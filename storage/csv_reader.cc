@@ -219,16 +219,14 @@ double DividePowerOfTen(uint64_t m, int k) {
     ++q;
     r -= div.d;
   }
-  int drop = (64 - __builtin_clzll(q)) - 53;  // 10 or 11 bits below the double's mantissa
+  const int drop = (64 - __builtin_clzll(q)) - 53;  // 10 or 11 bits below the double's mantissa
   uint64_t mantissa = q >> drop;
   const uint64_t below = q & ((uint64_t{1} << drop) - 1);
   const uint64_t half = uint64_t{1} << (drop - 1);
-  if (below > half || (below == half && (r != 0 || (mantissa & 1) != 0))) {
-    if (++mantissa == (uint64_t{1} << 53)) {
-      mantissa >>= 1;
-      ++drop;
-    }
-  }
+  // Round to nearest, ties to even, without a branch: whether to round up depends on the digits
+  // and is as good as random. A mantissa rounded up to 2^53 is still an exact double.
+  const bool up = (below > half) | ((below == half) & ((r != 0) | ((mantissa & 1) != 0)));
+  mantissa += static_cast<uint64_t>(up);
   // mantissa * 2^(drop - s), with the power of two built exactly from its exponent bits.
   const uint64_t scale_bits = static_cast<uint64_t>(1023 + drop - s) << 52;
   double scale;
@@ -272,13 +270,14 @@ const char* ParseDecimalFast(const char* p, const char* end, double* out) {
 constexpr size_t kFastWindow = size_t{256} << 10;
 
 // Bytes that may be read beyond the end of a CSV buffer's text: see ParseDecimalPadded.
-constexpr size_t kReadPadding = 32;
+constexpr size_t kReadPadding = 64;
 
 // ParseDecimalFast for the shape nearly every catalog number has, "-123.4567890123456" (1 to 7
-// integer digits, 1 to 15 fraction digits, at most 19 in all), in straight-line code: three
-// 8-byte words are read at once (the third only counts when the second is all digits), so the
-// digit count of one number does not steer the branches of the next. Anything else goes to
-// ParseDecimalFast. REQUIRES: p[0, 24) is readable, and the number ends before `end`.
+// integer digits, 1 to 18 fraction digits, at most 19 in all), in straight-line code: four
+// 8-byte words are read at once (each fraction word after the first only counts when the one
+// before it is all digits), so the digit count of one number does not steer the branches of
+// the next. Anything else goes to ParseDecimalFast.
+// REQUIRES: p[0, 41) is readable, and the number ends before `end`.
 const char* ParseDecimalPadded(const char* p, const char* end, double* out) {
   const bool negative = *p == '-';
   const char* const digits = p + (negative ? 1 : 0);
@@ -288,13 +287,18 @@ const char* ParseDecimalPadded(const char* p, const char* end, double* out) {
   const char* const fraction = digits + n1 + 1;
   const uint64_t w2 = LoadText8(fraction);
   const uint64_t w3 = LoadText8(fraction + 8);
+  const uint64_t w4 = LoadText8(fraction + 16);
   const int n2 = LeadingDigits(w2);
   const int n3 = n2 == 8 ? LeadingDigits(w3) : 0;
-  const int frac_digits = n2 + n3;
-  if (n3 == 8 || frac_digits == 0 || n1 + frac_digits > 19) return ParseDecimalFast(p, end, out);
+  const int n4 = n3 == 8 ? LeadingDigits(w4) : 0;
+  const int frac_digits = n2 + n3 + n4;
+  if (frac_digits == 0 || n1 + frac_digits > 19) return ParseDecimalFast(p, end, out);
+  // At most 19 digits: no step overflows.
   const uint64_t mantissa =
-      (DigitsValue(w1, n1) * kIntPowersOfTen[n2] + DigitsValue(w2, n2)) * kIntPowersOfTen[n3] +
-      DigitsValue(w3, n3);
+      ((DigitsValue(w1, n1) * kIntPowersOfTen[n2] + DigitsValue(w2, n2)) * kIntPowersOfTen[n3] +
+       DigitsValue(w3, n3)) *
+          kIntPowersOfTen[n4] +
+      DigitsValue(w4, n4);
   // As in ParseDecimalFast: exact operands and one rounding, or the integer division.
   const double v = mantissa <= (uint64_t{1} << 53)
                        ? static_cast<double>(mantissa) / kExactPowersOfTen[frac_digits]
