@@ -123,16 +123,20 @@ uint64_t LoadText8(const char* p) {
 }
 
 // The value of the first `n` (0..8) characters of `w`, all digits. Shifting the digits to the
-// top bytes pads the number with leading zeros to eight digits, which are then combined in
-// pairs, quads and the full eight with one multiplication each.
+// top bytes pads the number with leading zeros to eight digits d0..d7 (d0 in the lowest byte).
+// One multiplication makes every even byte a pair 10 d(2i) + d(2i+1), at most 99, so no byte
+// carries into the next; two more put the pairs' weighted sum, below 10^8, in the high half.
 [[gnu::always_inline]] inline uint64_t DigitsValue(uint64_t w, int n) {
   // Borrows only move up, into non-digits. Two shifts, each below 64 bits, so that n = 0 is 0.
   const int half_shift = 32 - 4 * n;
   const uint64_t d = ((w - kEachByte('0')) << half_shift) << half_shift;
-  const uint64_t pairs = (d & 0x00FF00FF00FF00FFULL) * 10 + ((d >> 8) & 0x00FF00FF00FF00FFULL);
-  const uint64_t quads =
-      (pairs & 0x0000FFFF0000FFFFULL) * 100 + ((pairs >> 16) & 0x0000FFFF0000FFFFULL);
-  return (quads & 0xFFFFFFFFULL) * 10000 + (quads >> 32);
+  const uint64_t pairs = d * 10 + (d >> 8);
+  constexpr uint64_t kPairs0And4 = 0x000000FF000000FFULL;
+  // Pairs 0 and 4 times 10^6 and 10^2, pairs 2 and 6 times 10^4 and 1, summed in bits 32-63;
+  // the low halves (100 p0 + p2) stay below 2^32.
+  return ((pairs & kPairs0And4) * (100 + (uint64_t{1000000} << 32)) +
+          ((pairs >> 16) & kPairs0And4) * (1 + (uint64_t{10000} << 32))) >>
+         32;
 }
 
 // Appends the run of digits at *p (before `end`) to *mantissa, advancing *p. Returns the number
