@@ -276,12 +276,32 @@ constexpr size_t kFastWindow = size_t{256} << 10;
 // Bytes that may be read beyond the end of a CSV buffer's text: see ParseDecimalPadded.
 constexpr size_t kReadPadding = 64;
 
+// A run of digits read three 8-byte words at once, each word after the first counting only when
+// the one before it is all digits, so that the length of one run does not steer the branches
+// of the next. `value` is meaningful only when `count` is at most 19.
+struct DigitRun {
+  uint64_t value;
+  int count;  // 0..24
+};
+
+// REQUIRES: p[0, 24) is readable.
+[[gnu::always_inline]] inline DigitRun ReadDigitRun(const char* p) {
+  const uint64_t w1 = LoadText8(p);
+  const uint64_t w2 = LoadText8(p + 8);
+  const uint64_t w3 = LoadText8(p + 16);
+  const int n1 = LeadingDigits(w1);
+  const int n2 = n1 == 8 ? LeadingDigits(w2) : 0;
+  const int n3 = n2 == 8 ? LeadingDigits(w3) : 0;
+  // With at most 19 digits no step overflows.
+  return {(DigitsValue(w1, n1) * kIntPowersOfTen[n2] + DigitsValue(w2, n2)) * kIntPowersOfTen[n3] +
+              DigitsValue(w3, n3),
+          n1 + n2 + n3};
+}
+
 // ParseDecimalFast for the shape nearly every catalog number has, "-123.4567890123456" (1 to 7
-// integer digits, 1 to 18 fraction digits, at most 19 in all), in straight-line code: four
-// 8-byte words are read at once (each fraction word after the first only counts when the one
-// before it is all digits), so the digit count of one number does not steer the branches of
-// the next. Anything else goes to ParseDecimalFast.
-// REQUIRES: p[0, 41) is readable, and the number ends before `end`.
+// integer digits, 1 to 18 fraction digits, at most 19 in all), in straight-line code: the
+// integer part is one 8-byte word, the fraction a ReadDigitRun. Anything else goes to
+// ParseDecimalFast. REQUIRES: p[0, 33) is readable, and the number ends before `end`.
 const char* ParseDecimalPadded(const char* p, const char* end, double* out) {
   const bool negative = *p == '-';
   const char* const digits = p + (negative ? 1 : 0);
@@ -289,26 +309,15 @@ const char* ParseDecimalPadded(const char* p, const char* end, double* out) {
   const int n1 = LeadingDigits(w1);
   if (n1 == 0 || n1 == 8 || ((w1 >> (8 * n1)) & 0xFF) != '.') return ParseDecimalFast(p, end, out);
   const char* const fraction = digits + n1 + 1;
-  const uint64_t w2 = LoadText8(fraction);
-  const uint64_t w3 = LoadText8(fraction + 8);
-  const uint64_t w4 = LoadText8(fraction + 16);
-  const int n2 = LeadingDigits(w2);
-  const int n3 = n2 == 8 ? LeadingDigits(w3) : 0;
-  const int n4 = n3 == 8 ? LeadingDigits(w4) : 0;
-  const int frac_digits = n2 + n3 + n4;
-  if (frac_digits == 0 || n1 + frac_digits > 19) return ParseDecimalFast(p, end, out);
-  // At most 19 digits: no step overflows.
-  const uint64_t mantissa =
-      ((DigitsValue(w1, n1) * kIntPowersOfTen[n2] + DigitsValue(w2, n2)) * kIntPowersOfTen[n3] +
-       DigitsValue(w3, n3)) *
-          kIntPowersOfTen[n4] +
-      DigitsValue(w4, n4);
+  const DigitRun f = ReadDigitRun(fraction);
+  if (f.count == 0 || n1 + f.count > 19) return ParseDecimalFast(p, end, out);
+  const uint64_t mantissa = DigitsValue(w1, n1) * kIntPowersOfTen[f.count] + f.value;
   // As in ParseDecimalFast: exact operands and one rounding, or the integer division.
   const double v = mantissa <= (uint64_t{1} << 53)
-                       ? static_cast<double>(mantissa) / kExactPowersOfTen[frac_digits]
-                       : DividePowerOfTen(mantissa, frac_digits);
+                       ? static_cast<double>(mantissa) / kExactPowersOfTen[f.count]
+                       : DividePowerOfTen(mantissa, f.count);
   *out = negative ? -v : v;
-  return fraction + frac_digits;
+  return fraction + f.count;
 }
 
 // The common case of an integer field: an optional '-' and at most 19 digits. Returns the end
@@ -327,28 +336,17 @@ const char* ParseIntegerFast(const char* p, const char* end, int64_t* out) {
   return p;
 }
 
-// ParseIntegerFast in straight-line code, as ParseDecimalPadded: three 8-byte words at once
-// (each after the first only counts when the one before it is all digits).
+// ParseIntegerFast in straight-line code: the digits are a ReadDigitRun.
 // REQUIRES: p[0, 25) is readable, and the number ends before `end`.
 const char* ParseIntegerPadded(const char* p, const char* end, int64_t* out) {
   const bool negative = *p == '-';
   const char* const digits = p + (negative ? 1 : 0);
-  const uint64_t w1 = LoadText8(digits);
-  const uint64_t w2 = LoadText8(digits + 8);
-  const uint64_t w3 = LoadText8(digits + 16);
-  const int n1 = LeadingDigits(w1);
-  const int n2 = n1 == 8 ? LeadingDigits(w2) : 0;
-  const int n3 = n2 == 8 ? LeadingDigits(w3) : 0;
-  const int total = n1 + n2 + n3;
-  if (total == 0 || total > 19) return ParseIntegerFast(p, end, out);
-  // At most 19 digits: no step overflows.
-  const uint64_t magnitude =
-      (DigitsValue(w1, n1) * kIntPowersOfTen[n2] + DigitsValue(w2, n2)) * kIntPowersOfTen[n3] +
-      DigitsValue(w3, n3);
+  const DigitRun run = ReadDigitRun(digits);
+  if (run.count == 0 || run.count > 19) return ParseIntegerFast(p, end, out);
   const uint64_t limit = uint64_t{1} << 63;  // |INT64_MIN|; INT64_MAX is one less
-  if (magnitude > limit - (negative ? 0 : 1)) return nullptr;
-  *out = negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
-  return digits + total;
+  if (run.value > limit - (negative ? 0 : 1)) return nullptr;
+  *out = negative ? static_cast<int64_t>(0 - run.value) : static_cast<int64_t>(run.value);
+  return digits + run.count;
 }
 
 NumberParse ParseInt64(std::string_view s, int64_t* out) {
