@@ -30,8 +30,8 @@ namespace skyshard {
 
 struct CsvReaderOptions {
   // Bytes requested from the file per read(); a record longer than this grows the buffer. Tests
-  // shrink it to make records straddle block boundaries. 256 KiB blocks stay in the L2 cache
-  // between their copy and their parsing.
+  // shrink it to make records straddle block boundaries. read() serves only files smaller than
+  // map_min_bytes and the last bytes of a mapped file, so a small buffer is enough.
   size_t block_size = size_t{256} << 10;
   // A file of at least this many bytes is mapped, and all but its last bytes are parsed in the
   // page cache, without a copy; the rest, and smaller files, are read() in blocks.

@@ -581,7 +581,8 @@ TEST_F(CsvReaderTest, RecordsStraddlingBlocks) {
   }
 }
 
-// The default block size (4 MiB) with a file of ~6 MiB: the block seam falls inside a record.
+// A file of ~6 MiB, read() in default blocks (the block seams fall inside records) and mapped
+// (as the loader opens it): every row either way.
 TEST_F(CsvReaderTest, FileLargerThanDefaultBlock) {
   std::string csv = "a,b,c\n";
   int64_t a_sum = 0;
@@ -599,22 +600,28 @@ TEST_F(CsvReaderTest, FileLargerThanDefaultBlock) {
     ++rows;
   }
   std::string path = WriteFile("six.csv", csv);
-  auto reader = OpenTableReader(path);
-  ASSERT_TRUE(reader.ok());
-  auto t = ReadAll(reader->get(),
-                   {T(DataType::kBigInt), T(DataType::kDouble), T(DataType::kInteger)}, 65536);
-  ASSERT_TRUE(t.ok()) << t.status().ToString();
-  ASSERT_EQ(t->rows, static_cast<size_t>(rows));
-  int64_t as = 0;
-  int64_t cs = 0;
-  for (size_t r = 0; r < t->rows; ++r) {
-    as += t->columns[0].ints[r];
-    cs += t->columns[2].ints[r];
-    ASSERT_EQ(t->columns[1].doubles[r], static_cast<double>(r) + 0.25) << r;
+  CsvReaderOptions read_only;
+  read_only.map_min_bytes = std::numeric_limits<uint64_t>::max();
+  for (const CsvReaderOptions& options : {read_only, CsvReaderOptions{}}) {
+    SCOPED_TRACE(options.map_min_bytes);
+    auto reader = OpenCsvReader(path, options);
+    ASSERT_TRUE(reader.ok());
+    auto t = ReadAll(reader->get(),
+                     {T(DataType::kBigInt), T(DataType::kDouble), T(DataType::kInteger)}, 65536);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    ASSERT_EQ(t->rows, static_cast<size_t>(rows));
+    int64_t as = 0;
+    int64_t cs = 0;
+    for (size_t r = 0; r < t->rows; ++r) {
+      as += t->columns[0].ints[r];
+      cs += t->columns[2].ints[r];
+      ASSERT_EQ(t->columns[1].doubles[r], static_cast<double>(r) + 0.25) << r;
+    }
+    EXPECT_EQ(as, a_sum);
+    EXPECT_EQ(cs, c_sum);
+    EXPECT_EQ(t->where.back(), path + ":" + std::to_string(rows + 1));
+    EXPECT_EQ((*reader)->bytes_read(), csv.size());
   }
-  EXPECT_EQ(as, a_sum);
-  EXPECT_EQ(cs, c_sum);
-  EXPECT_EQ(t->where.back(), path + ":" + std::to_string(rows + 1));
 }
 
 // A mapped file is parsed in place up to its last '\n' that has more than a few dozen bytes of
