@@ -282,6 +282,7 @@ Status LoadFile(TableLoad* load, const Piece& piece, RunBuilder* rows, RunBuilde
   const std::string index_prefix = keys::IndexPrefix(def.id);
   std::string key, index_value, index_key;
   ColumnBatch batch;
+  RowEncoder::BoundBatch bound;
   uint64_t row_number = static_cast<uint64_t>(piece.begin);  // row of the file
   uint64_t last_bytes = 0;
   int64_t last_parent_pk = 0;
@@ -290,6 +291,7 @@ Status LoadFile(TableLoad* load, const Piece& piece, RunBuilder* rows, RunBuilde
     if (load->failed) return Status::Cancelled("another file failed");
     SKY_ASSIGN_OR_RETURN(size_t n, reader->ReadBatch(&batch, kBatchRows));
     if (n == 0) break;
+    encoder.Bind(batch, column_map, &bound);
     for (size_t r = 0; r < n; ++r, ++row_number) {
       int64_t pk;
       if (plan.pk_col >= 0) {
@@ -359,7 +361,7 @@ Status LoadFile(TableLoad* load, const Piece& piece, RunBuilder* rows, RunBuilde
       } else {
         keys::PutI64(&key, pk);
       }
-      if (!encoder.Encode(batch, column_map, r, rows->StartRecord(key))) {
+      if (!encoder.Encode(bound, r, rows->StartRecord(key))) {
         rows->AbortRecord();
         return Status::InvalidArgument(reader->Where(r) +
                                        ": a string is longer than its column's declared length");

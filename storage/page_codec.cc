@@ -186,9 +186,10 @@ void EncodePage(const PageLayout& layout, const uint64_t* key_order, const Colum
 
 void PageColumns::Reset(const PageLayout& layout, size_t max_rows) {
   columns.assign(layout.types.size(), Column());
+  groups = (columns.size() + 7) / 8;
+  masks.assign(max_rows * groups, 0);
   for (size_t j = 0; j < columns.size(); ++j) {
     Column& c = columns[j];
-    c.nulls.assign(max_rows, 0);
     if (layout.key_component[j] >= 0) continue;
     c.width = Width(layout.types[j].type);
     if (c.width == 0) {
@@ -207,9 +208,26 @@ void PageColumns::ClearStrings() {
 
 void EncodePage(const PageLayout& layout, const uint64_t* key_order, const PageColumns& columns,
                 size_t n, std::string* out) {
+  // Which columns have a NULL in the page: most have none, and their flags byte says so.
+  const size_t groups = columns.groups;
+  std::vector<uint8_t> any(groups, 0);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t g = 0; g < groups; ++g) any[g] |= columns.masks[i * groups + g];
+  }
   WritePage(layout, key_order, n, out, [&](size_t j) {
     const PageColumns::Column& col = columns.columns[j];
-    AppendNulls(col.nulls.data(), n, out);
+    const size_t g = j / 8;
+    const auto bit = static_cast<uint8_t>(1u << (j % 8));
+    out->push_back(static_cast<char>((any[g] & bit) != 0 ? kHasNulls : 0));
+    if ((any[g] & bit) != 0) {
+      const size_t at = out->size();
+      out->append((n + 7) / 8, '\0');
+      for (size_t i = 0; i < n; ++i) {
+        if ((columns.masks[i * groups + g] & bit) != 0) {
+          (*out)[at + i / 8] = static_cast<char>((*out)[at + i / 8] | (1 << (i % 8)));
+        }
+      }
+    }
     if (layout.key_component[j] >= 0) {
       // The key arrays hold the values.
     } else if (col.width == 0) {

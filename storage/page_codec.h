@@ -70,9 +70,12 @@ struct PageColumns {
     size_t width = 0;            // bytes of a fixed-width value; 0 for a string column
     std::string values;          // fixed: value i at i x width; strings: every value's bytes
     std::vector<uint32_t> ends;  // strings: where value i ends in `values`
-    std::vector<uint8_t> nulls;  // 1: value i is NULL
   };
   std::vector<Column> columns;  // every table column, of PageLayout::types
+  // The NULL flags, as run records hold them: byte g of row i (at i x groups + g) has bit b
+  // set when column 8g + b is NULL in row i. One store per 8 columns a row.
+  size_t groups = 0;
+  std::vector<uint8_t> masks;
 
   // Sizes the columns of `layout` for up to `max_rows` rows, strings empty.
   void Reset(const PageLayout& layout, size_t max_rows);

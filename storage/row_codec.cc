@@ -1,6 +1,7 @@
 #include "storage/row_codec.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 #include <string>
@@ -31,6 +32,13 @@ bool ReadRaw(std::string_view* in, T* v) {
   return true;
 }
 
+template <typename T>
+T Load(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
 }  // namespace
 
 RowEncoder::RowEncoder(std::vector<ColumnType> types, std::vector<int> key_offsets)
@@ -40,87 +48,135 @@ RowEncoder::RowEncoder(std::vector<ColumnType> types, std::vector<int> key_offse
       bitmap_bytes_((types_.size() + 7) / 8) {
   fixed_bytes_ = bitmap_bytes_;
   for (size_t i = 0; i < types_.size(); ++i) {
-    Step step{static_cast<uint32_t>(i), 0, false, false};
-    if (key_offsets_[i] >= 0) {
-      step.width = kInKey;
-    } else {
+    Step step{static_cast<uint32_t>(i), Op::kInKey, 0};
+    if (key_offsets_[i] < 0) {
       switch (types_[i].type) {
         case DataType::kSmallInt:
-          step.width = 2;
+          step = {step.column, Op::kInt16, 2};
           break;
         case DataType::kInteger:
-          step.width = 4;
+          step = {step.column, Op::kInt32, 4};
           break;
         case DataType::kBigInt:
         case DataType::kTimestamp:
-          step.width = 8;
+        case DataType::kDouble:
+          step = {step.column, Op::kEight, 8};
           break;
         case DataType::kBoolean:
-          step.width = 1;
+          step = {step.column, Op::kBool, 1};
           break;
         case DataType::kReal:
-          step.width = 4;
-          step.floating = true;
-          break;
-        case DataType::kDouble:
-          step.width = 8;
-          step.floating = true;
+          step = {step.column, Op::kFloat, 4};
           break;
         case DataType::kChar:
         case DataType::kVarChar:
           if (IsShortString(types_[i])) {
-            step.width = static_cast<uint8_t>(1 + types_[i].length);
-            step.short_string = true;
+            step = {step.column, Op::kShortString, static_cast<uint8_t>(1 + types_[i].length)};
           } else {
-            step.width = 0;
+            step.op = Op::kString;
             string_columns_.push_back(static_cast<uint32_t>(i));
           }
           break;
       }
-      if (step.width != 0) fixed_bytes_ += step.width;
+      fixed_bytes_ += step.width;
     }
     steps_.push_back(step);
   }
 }
 
+void RowEncoder::Bind(const ColumnBatch& batch, const std::vector<int>& column_map,
+                      BoundBatch* out) const {
+  out->sources_.resize(types_.size());
+  for (size_t i = 0; i < types_.size(); ++i) {
+    const ColumnVector& col = batch.columns[static_cast<size_t>(column_map[i])];
+    const char* values = nullptr;
+    if (IsString(types_[i].type)) {
+      values = reinterpret_cast<const char*>(col.strings.data());
+    } else if (IsFloating(types_[i].type)) {
+      values = reinterpret_cast<const char*>(col.doubles.data());
+    } else {
+      values = reinterpret_cast<const char*>(col.ints.data());
+    }
+    const Step& step = steps_[i];
+    out->sources_[i] = {col.nulls.data(), values, step.column, static_cast<uint8_t>(step.op),
+                        step.width};
+  }
+}
+
 bool RowEncoder::Encode(const ColumnBatch& batch, const std::vector<int>& column_map, size_t row,
                         std::string* out) const {
+  BoundBatch bound;
+  Bind(batch, column_map, &bound);
+  return Encode(bound, row, out);
+}
+
+bool RowEncoder::Encode(const BoundBatch& bound, size_t row, std::string* out) const {
+  const auto* const sources = bound.sources_.data();
+  // Value i of a column: ints and doubles are 8 bytes each.
+  auto word = [&](const BoundBatch::Source& src) { return src.values + row * 8; };
+  auto string = [&](const BoundBatch::Source& src) -> const std::string& {
+    return reinterpret_cast<const std::string*>(src.values)[row];
+  };
   // Room for the longest encoding (every value present, 5-byte string lengths), written
   // through a pointer; trimmed to what was written at the end.
   size_t room = fixed_bytes_;
-  for (uint32_t i : string_columns_) {
-    room += 5 + batch.columns[static_cast<size_t>(column_map[i])].strings[row].size();
-  }
+  for (uint32_t i : string_columns_) room += 5 + string(sources[i]).size();
   const size_t at = out->size();
   out->resize(at + room);
   char* const bitmap = out->data() + at;
   std::memset(bitmap, 0, bitmap_bytes_);
   char* p = bitmap + bitmap_bytes_;
-  for (const Step& step : steps_) {
-    const ColumnVector& col = batch.columns[static_cast<size_t>(column_map[step.column])];
-    if (col.nulls[row]) {
-      bitmap[step.column / 8] =
-          static_cast<char>(bitmap[step.column / 8] | (1 << (step.column % 8)));
+  for (const BoundBatch::Source& src : bound.sources_) {
+    if (src.nulls[row]) {
+      bitmap[src.column / 8] = static_cast<char>(bitmap[src.column / 8] | (1 << (src.column % 8)));
       continue;
     }
-    if (step.short_string) {
-      const std::string& s = col.strings[row];
-      if (s.size() >= step.width) {
-        out->resize(at);
-        return false;
-      }
-      *p = static_cast<char>(s.size());
-      char* const end = std::copy(s.begin(), s.end(), p + 1);
-      std::fill(end, p + step.width, '\0');
-      p += step.width;
+    const auto op = static_cast<Op>(src.op);
+    if (op == Op::kEight) {  // doubles and bigints, most columns of a catalog
+      std::memcpy(p, word(src), 8);
+      p += 8;
       continue;
     }
-    switch (step.width) {
-      case kInKey:
+    switch (op) {
+      case Op::kInKey:
+      case Op::kEight:
         break;
-      case 0: {
-        const std::string& s = col.strings[row];
-        const uint32_t declared = types_[step.column].length;
+      case Op::kBool:
+        *p++ = Load<int64_t>(word(src)) != 0 ? 1 : 0;
+        break;
+      case Op::kInt16: {
+        const auto v = static_cast<int16_t>(Load<int64_t>(word(src)));
+        std::memcpy(p, &v, 2);
+        p += 2;
+        break;
+      }
+      case Op::kInt32: {
+        const auto v = static_cast<int32_t>(Load<int64_t>(word(src)));
+        std::memcpy(p, &v, 4);
+        p += 4;
+        break;
+      }
+      case Op::kFloat: {
+        const auto v = static_cast<float>(Load<double>(word(src)));
+        std::memcpy(p, &v, 4);
+        p += 4;
+        break;
+      }
+      case Op::kShortString: {
+        const std::string& s = string(src);
+        if (s.size() >= src.width) {
+          out->resize(at);
+          return false;
+        }
+        *p = static_cast<char>(s.size());
+        char* const end = std::copy(s.begin(), s.end(), p + 1);
+        std::fill(end, p + src.width, '\0');
+        p += src.width;
+        break;
+      }
+      case Op::kString: {
+        const std::string& s = string(src);
+        const uint32_t declared = types_[src.column].length;
         if (declared > 0 && s.size() > declared) {
           out->resize(at);
           return false;
@@ -134,33 +190,6 @@ bool RowEncoder::Encode(const ColumnBatch& batch, const std::vector<int>& column
         p = std::copy(s.begin(), s.end(), p);
         break;
       }
-      case 1:
-        *p++ = col.ints[row] != 0 ? 1 : 0;
-        break;
-      case 2: {
-        const auto v = static_cast<int16_t>(col.ints[row]);
-        std::memcpy(p, &v, 2);
-        p += 2;
-        break;
-      }
-      case 4:
-        if (step.floating) {
-          const auto v = static_cast<float>(col.doubles[row]);
-          std::memcpy(p, &v, 4);
-        } else {
-          const auto v = static_cast<int32_t>(col.ints[row]);
-          std::memcpy(p, &v, 4);
-        }
-        p += 4;
-        break;
-      default:  // 8
-        if (step.floating) {
-          std::memcpy(p, &col.doubles[row], 8);
-        } else {
-          std::memcpy(p, &col.ints[row], 8);
-        }
-        p += 8;
-        break;
     }
   }
   out->resize(static_cast<size_t>(p - out->data()));
@@ -178,6 +207,15 @@ class ProjectedRowDecoder::Layout {
   std::vector<uint16_t> group_bytes;
   std::vector<uint16_t> offsets;  // [(group * 256 + mask) * 8 + bit]
   size_t bitmap_bytes = 0;
+  // For ScatterRow, per group without a string: its value columns of 1, 2, 4 and 8 bytes
+  // ([group][log2 of the width]) and its short strings, so that a row's values move in loops
+  // of one width each, with no per-column dispatch.
+  struct Slot {
+    uint32_t column;
+    uint8_t bit;
+  };
+  std::vector<std::array<std::vector<Slot>, 4>> fixed_slots;
+  std::vector<std::vector<Slot>> short_slots;
 };
 
 std::shared_ptr<const ProjectedRowDecoder::Layout> ProjectedRowDecoder::MakeLayout(
@@ -253,6 +291,17 @@ std::shared_ptr<const ProjectedRowDecoder::Layout> ProjectedRowDecoder::MakeLayo
       layout->group_bytes[g * 256 + mask] = layout->variable[g] ? Layout::kVariable : bytes;
     }
   }
+  layout->fixed_slots.resize(groups);
+  layout->short_slots.resize(groups);
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Step& c = all[i];
+    const Layout::Slot slot{static_cast<uint32_t>(i), c.bit};
+    if (c.kind == Kind::kShortString) {
+      layout->short_slots[i / 8].push_back(slot);
+    } else if (c.kind != Kind::kString && c.kind != Kind::kInKey) {
+      layout->fixed_slots[i / 8][static_cast<size_t>(std::countr_zero(c.width))].push_back(slot);
+    }
+  }
   return layout;
 }
 
@@ -311,13 +360,6 @@ void PutNull(ColumnVector* out, size_t r) {
   } else {
     out->strings[r].clear();
   }
-}
-
-template <typename T>
-T Load(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
 }
 
 }  // namespace
@@ -517,6 +559,18 @@ inline void CopyValue(char* to, const char* from, size_t width) {
   }
 }
 
+// Moves the values of `slots` (columns of width W) of a fixed-width group at `base` into row r
+// of their page columns; a NULL one (its bit set in `mask`) gets zeros.
+template <size_t W>
+void ScatterFixed(const std::vector<ProjectedRowDecoder::Layout::Slot>& slots, uint8_t mask,
+                  const char* base, const uint16_t* offsets, size_t r, PageColumns* columns) {
+  for (const auto& slot : slots) {
+    char value[W] = {};
+    if (((mask >> slot.bit) & 1) == 0) std::memcpy(value, base + offsets[slot.bit], W);
+    std::memcpy(columns->columns[slot.column].values.data() + r * W, value, W);
+  }
+}
+
 }  // namespace
 
 Status ProjectedRowDecoder::ScatterRow(std::string_view row, size_t r, PageColumns* columns) const {
@@ -529,57 +583,70 @@ Status ProjectedRowDecoder::ScatterRow(std::string_view row, size_t r, PageColum
   size_t pos = layout.bitmap_bytes;
   for (size_t g = 0; g < layout.bitmap_bytes; ++g) {
     const uint8_t mask = bitmap[g];
+    const size_t first = g * 8, end = std::min(ncols, first + 8);
+    columns->masks[r * columns->groups + g] = mask;
     const uint16_t bytes = layout.group_bytes[g * 256 + mask];
-    const bool variable = bytes == Layout::kVariable;
-    if (!variable && row.size() - pos < bytes) return Truncated(g, mask, row.size() - pos);
-    const uint16_t* offsets = &layout.offsets[(g * 256 + mask) * 8];
-    for (size_t i = g * 8; i < std::min(ncols, g * 8 + 8); ++i) {
+    if (bytes != Layout::kVariable) {
+      // Every value of the group sits at an offset its NULL mask gives.
+      if (row.size() - pos < bytes) return Truncated(g, mask, row.size() - pos);
+      const uint16_t* offsets = &layout.offsets[(g * 256 + mask) * 8];
+      const char* const base = row.data() + pos;
+      const auto& fixed = layout.fixed_slots[g];
+      ScatterFixed<1>(fixed[0], mask, base, offsets, r, columns);
+      ScatterFixed<2>(fixed[1], mask, base, offsets, r, columns);
+      ScatterFixed<4>(fixed[2], mask, base, offsets, r, columns);
+      ScatterFixed<8>(fixed[3], mask, base, offsets, r, columns);
+      for (const auto& slot : layout.short_slots[g]) {
+        PageColumns::Column& out = columns->columns[slot.column];
+        if (((mask >> slot.bit) & 1) == 0) {
+          const char* const p = base + offsets[slot.bit];
+          const auto len = static_cast<uint8_t>(*p);
+          if (len >= layout.columns[slot.column].width) return BadLength(slot.column);
+          out.values.append(p + 1, len);
+        }
+        out.ends[r] = static_cast<uint32_t>(out.values.size());
+      }
+      pos += bytes;
+      continue;
+    }
+    // A group with a string: walked column by column, each bound checked.
+    for (size_t i = first; i < end; ++i) {
       const Step& step = layout.columns[i];
+      if (((mask >> step.bit) & 1) != 0 || step.kind == Kind::kInKey) {
+        if (step.kind == Kind::kString || step.kind == Kind::kShortString) {
+          columns->columns[i].ends[r] = static_cast<uint32_t>(columns->columns[i].values.size());
+        } else if (step.kind != Kind::kInKey) {
+          PageColumns::Column& out = columns->columns[i];
+          std::memset(out.values.data() + r * out.width, 0, out.width);
+        }
+        continue;
+      }
       PageColumns::Column& out = columns->columns[i];
-      const bool null = ((mask >> step.bit) & 1) != 0;
-      out.nulls[r] = null ? 1 : 0;
-      if (step.kind == Kind::kInKey) continue;
-      // Where the value starts: a fixed-width group's offset table, or the walk of a group
-      // with a string, which checks the bounds column by column.
-      const char* p = row.data() + pos + (variable ? 0 : offsets[step.bit]);
-      if (variable && !null && step.kind != Kind::kString && row.size() - pos < step.width) {
+      if (step.kind == Kind::kString) {
+        std::string_view in = row.substr(pos);
+        uint32_t len = 0;
+        if (!ReadVarint32(&in, &len) || in.size() < len) {
+          return Status::Corruption("row truncated in column " + std::to_string(step.column));
+        }
+        out.values.append(in.data(), len);
+        out.ends[r] = static_cast<uint32_t>(out.values.size());
+        pos = row.size() - in.size() + len;
+        continue;
+      }
+      if (row.size() - pos < step.width) {
         return Status::Corruption("row truncated in column " + std::to_string(step.column));
       }
-      switch (step.kind) {
-        case Kind::kString: {
-          uint32_t len = 0;
-          if (!null) {
-            std::string_view in = row.substr(pos);
-            if (!ReadVarint32(&in, &len) || in.size() < len) {
-              return Status::Corruption("row truncated in column " + std::to_string(step.column));
-            }
-            out.values.append(in.data(), len);
-            pos = row.size() - in.size() + len;
-          }
-          out.ends[r] = static_cast<uint32_t>(out.values.size());
-          continue;
-        }
-        case Kind::kShortString:
-          if (!null) {
-            const auto len = static_cast<uint8_t>(*p);
-            if (len >= step.width) return BadLength(step.column);
-            out.values.append(p + 1, len);
-          }
-          out.ends[r] = static_cast<uint32_t>(out.values.size());
-          break;
-        default: {
-          char* const to = out.values.data() + r * out.width;
-          if (null) {
-            std::memset(to, 0, out.width);
-          } else {
-            CopyValue(to, p, out.width);
-          }
-          break;
-        }
+      const char* const p = row.data() + pos;
+      if (step.kind == Kind::kShortString) {
+        const auto len = static_cast<uint8_t>(*p);
+        if (len >= step.width) return BadLength(step.column);
+        out.values.append(p + 1, len);
+        out.ends[r] = static_cast<uint32_t>(out.values.size());
+      } else {
+        CopyValue(out.values.data() + r * out.width, p, out.width);
       }
-      if (variable && !null) pos += step.width;
+      pos += step.width;
     }
-    if (!variable) pos += bytes;
   }
   if (pos != row.size()) return Status::Corruption("row has trailing bytes");
   return Status::OK();

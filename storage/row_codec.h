@@ -55,17 +55,38 @@ class RowEncoder {
   bool Encode(const ColumnBatch& batch, const std::vector<int>& column_map, size_t row,
               std::string* out) const;
 
+  // Where the values of one batch's columns lie, looked up once for the Encode calls of all
+  // its rows (the per-row Encode above looks them up for every column of every row). Valid
+  // until the batch changes.
+  class BoundBatch {
+   private:
+    friend class RowEncoder;
+    // A Step of the encoder with where its column's values are.
+    struct Source {
+      const uint8_t* nulls;
+      const char* values;  // the column's ints, doubles or strings
+      uint32_t column;
+      uint8_t op;  // RowEncoder::Op
+      uint8_t width;
+    };
+    std::vector<Source> sources_;  // per table column, in table order
+  };
+  // REQUIRES: as for Encode.
+  void Bind(const ColumnBatch& batch, const std::vector<int>& column_map, BoundBatch* out) const;
+  // Encode of row `row` of the batch `bound` was bound to.
+  bool Encode(const BoundBatch& bound, size_t row, std::string* out) const;
+
   const std::vector<ColumnType>& types() const { return types_; }
 
  private:
+  // What a column's value is written as.
+  enum class Op : uint8_t { kInKey, kBool, kInt16, kInt32, kFloat, kEight, kShortString, kString };
   // How column `column` is written: its NULL bit, then (unless the key carries it) its value.
   struct Step {
     uint32_t column;
-    uint8_t width;      // bytes of a fixed-width value; 0: a string; kInKey: not in the value
-    bool floating;      // a REAL or DOUBLE, from ColumnVector::doubles
-    bool short_string;  // a string in `width` bytes (its length, its bytes, zeros)
+    Op op;
+    uint8_t width;  // bytes of a fixed-width value, short strings included; 0 otherwise
   };
-  static constexpr uint8_t kInKey = 0xff;
 
   std::vector<ColumnType> types_;
   std::vector<int> key_offsets_;
