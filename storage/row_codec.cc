@@ -126,6 +126,11 @@ bool RowEncoder::Encode(const BoundBatch& bound, size_t row, std::string* out) c
   char* const bitmap = out->data() + at;
   std::memset(bitmap, 0, bitmap_bytes_);
   char* p = bitmap + bitmap_bytes_;
+  // Writes a value of its own width, little-endian like the host.
+  auto put = [&p](auto v) {
+    std::memcpy(p, &v, sizeof v);
+    p += sizeof v;
+  };
   for (const BoundBatch::Source& src : bound.sources_) {
     if (src.nulls[row]) {
       bitmap[src.column / 8] = static_cast<char>(bitmap[src.column / 8] | (1 << (src.column % 8)));
@@ -144,24 +149,15 @@ bool RowEncoder::Encode(const BoundBatch& bound, size_t row, std::string* out) c
       case Op::kBool:
         *p++ = Load<int64_t>(word(src)) != 0 ? 1 : 0;
         break;
-      case Op::kInt16: {
-        const auto v = static_cast<int16_t>(Load<int64_t>(word(src)));
-        std::memcpy(p, &v, 2);
-        p += 2;
+      case Op::kInt16:
+        put(static_cast<int16_t>(Load<int64_t>(word(src))));
         break;
-      }
-      case Op::kInt32: {
-        const auto v = static_cast<int32_t>(Load<int64_t>(word(src)));
-        std::memcpy(p, &v, 4);
-        p += 4;
+      case Op::kInt32:
+        put(static_cast<int32_t>(Load<int64_t>(word(src))));
         break;
-      }
-      case Op::kFloat: {
-        const auto v = static_cast<float>(Load<double>(word(src)));
-        std::memcpy(p, &v, 4);
-        p += 4;
+      case Op::kFloat:
+        put(static_cast<float>(Load<double>(word(src))));
         break;
-      }
       case Op::kShortString: {
         const std::string& s = string(src);
         if (s.size() >= src.width) {
