@@ -97,9 +97,7 @@ void RowEncoder::Bind(const ColumnBatch& batch, const std::vector<int>& column_m
     } else {
       values = reinterpret_cast<const char*>(col.ints.data());
     }
-    const Step& step = steps_[i];
-    out->sources_[i] = {col.nulls.data(), values, step.column, static_cast<uint8_t>(step.op),
-                        step.width};
+    out->sources_[i] = {col.nulls.data(), values, steps_[i]};
   }
 }
 
@@ -132,17 +130,18 @@ bool RowEncoder::Encode(const BoundBatch& bound, size_t row, std::string* out) c
     p += sizeof v;
   };
   for (const BoundBatch::Source& src : bound.sources_) {
+    const Step& step = src.step;
     if (src.nulls[row]) {
-      bitmap[src.column / 8] = static_cast<char>(bitmap[src.column / 8] | (1 << (src.column % 8)));
+      bitmap[step.column / 8] =
+          static_cast<char>(bitmap[step.column / 8] | (1 << (step.column % 8)));
       continue;
     }
-    const auto op = static_cast<Op>(src.op);
-    if (op == Op::kEight) {  // doubles and bigints, most columns of a catalog
+    if (step.op == Op::kEight) {  // doubles and bigints, most columns of a catalog
       std::memcpy(p, word(src), 8);
       p += 8;
       continue;
     }
-    switch (op) {
+    switch (step.op) {
       case Op::kInKey:
       case Op::kEight:
         break;
@@ -160,19 +159,19 @@ bool RowEncoder::Encode(const BoundBatch& bound, size_t row, std::string* out) c
         break;
       case Op::kShortString: {
         const std::string& s = string(src);
-        if (s.size() >= src.width) {
+        if (s.size() >= step.width) {
           out->resize(at);
           return false;
         }
         *p = static_cast<char>(s.size());
         char* const end = std::copy(s.begin(), s.end(), p + 1);
-        std::fill(end, p + src.width, '\0');
-        p += src.width;
+        std::fill(end, p + step.width, '\0');
+        p += step.width;
         break;
       }
       case Op::kString: {
         const std::string& s = string(src);
-        const uint32_t declared = types_[src.column].length;
+        const uint32_t declared = types_[step.column].length;
         if (declared > 0 && s.size() > declared) {
           out->resize(at);
           return false;
@@ -555,6 +554,16 @@ inline void CopyValue(char* to, const char* from, size_t width) {
   }
 }
 
+// Appends the short string whose fixed-width slot (length byte, bytes, padding) is at `p` to
+// row r of `out`; false when its length does not fit the slot's `width`.
+inline bool ScatterShortString(const char* p, uint8_t width, size_t r, PageColumns::Column* out) {
+  const auto len = static_cast<uint8_t>(*p);
+  if (len >= width) return false;
+  out->values.append(p + 1, len);
+  out->ends[r] = static_cast<uint32_t>(out->values.size());
+  return true;
+}
+
 // Moves the values of `slots` (columns of width W) of a fixed-width group at `base` into row r
 // of their page columns; a NULL one (its bit set in `mask`) gets zeros.
 template <size_t W>
@@ -579,7 +588,6 @@ Status ProjectedRowDecoder::ScatterRow(std::string_view row, size_t r, PageColum
   size_t pos = layout.bitmap_bytes;
   for (size_t g = 0; g < layout.bitmap_bytes; ++g) {
     const uint8_t mask = bitmap[g];
-    const size_t first = g * 8, end = std::min(ncols, first + 8);
     columns->masks[r * columns->groups + g] = mask;
     const uint16_t bytes = layout.group_bytes[g * 256 + mask];
     if (bytes != Layout::kVariable) {
@@ -594,19 +602,18 @@ Status ProjectedRowDecoder::ScatterRow(std::string_view row, size_t r, PageColum
       ScatterFixed<8>(fixed[3], mask, base, offsets, r, columns);
       for (const auto& slot : layout.short_slots[g]) {
         PageColumns::Column& out = columns->columns[slot.column];
-        if (((mask >> slot.bit) & 1) == 0) {
-          const char* const p = base + offsets[slot.bit];
-          const auto len = static_cast<uint8_t>(*p);
-          if (len >= layout.columns[slot.column].width) return BadLength(slot.column);
-          out.values.append(p + 1, len);
+        if (((mask >> slot.bit) & 1) != 0) {
+          out.ends[r] = static_cast<uint32_t>(out.values.size());
+        } else if (!ScatterShortString(base + offsets[slot.bit], layout.columns[slot.column].width,
+                                       r, &out)) {
+          return BadLength(slot.column);
         }
-        out.ends[r] = static_cast<uint32_t>(out.values.size());
       }
       pos += bytes;
       continue;
     }
     // A group with a string: walked column by column, each bound checked.
-    for (size_t i = first; i < end; ++i) {
+    for (size_t i = g * 8; i < std::min(ncols, g * 8 + 8); ++i) {
       const Step& step = layout.columns[i];
       if (((mask >> step.bit) & 1) != 0 || step.kind == Kind::kInKey) {
         if (step.kind == Kind::kString || step.kind == Kind::kShortString) {
@@ -633,13 +640,10 @@ Status ProjectedRowDecoder::ScatterRow(std::string_view row, size_t r, PageColum
         return Status::Corruption("row truncated in column " + std::to_string(step.column));
       }
       const char* const p = row.data() + pos;
-      if (step.kind == Kind::kShortString) {
-        const auto len = static_cast<uint8_t>(*p);
-        if (len >= step.width) return BadLength(step.column);
-        out.values.append(p + 1, len);
-        out.ends[r] = static_cast<uint32_t>(out.values.size());
-      } else {
+      if (step.kind != Kind::kShortString) {
         CopyValue(out.values.data() + r * out.width, p, out.width);
+      } else if (!ScatterShortString(p, step.width, r, &out)) {
+        return BadLength(step.column);
       }
       pos += step.width;
     }

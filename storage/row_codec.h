@@ -43,6 +43,16 @@ struct PageColumns;  // storage/page_codec.h
 inline constexpr uint32_t kShortStringMax = 8;
 
 class RowEncoder {
+ private:
+  // What a column's value is written as.
+  enum class Op : uint8_t { kInKey, kBool, kInt16, kInt32, kFloat, kEight, kShortString, kString };
+  // How column `column` is written: its NULL bit, then (unless the key carries it) its value.
+  struct Step {
+    uint32_t column;
+    Op op;
+    uint8_t width;  // bytes of a fixed-width value, short strings included; 0 otherwise
+  };
+
  public:
   // `key_offsets[i]` >= 0 marks column i as carried by the key (at that byte offset, as a
   // big-endian sign-flipped int64): its value is left out. Empty = every column in the value.
@@ -65,9 +75,7 @@ class RowEncoder {
     struct Source {
       const uint8_t* nulls;
       const char* values;  // the column's ints, doubles or strings
-      uint32_t column;
-      uint8_t op;  // RowEncoder::Op
-      uint8_t width;
+      Step step;
     };
     std::vector<Source> sources_;  // per table column, in table order
   };
@@ -79,15 +87,6 @@ class RowEncoder {
   const std::vector<ColumnType>& types() const { return types_; }
 
  private:
-  // What a column's value is written as.
-  enum class Op : uint8_t { kInKey, kBool, kInt16, kInt32, kFloat, kEight, kShortString, kString };
-  // How column `column` is written: its NULL bit, then (unless the key carries it) its value.
-  struct Step {
-    uint32_t column;
-    Op op;
-    uint8_t width;  // bytes of a fixed-width value, short strings included; 0 otherwise
-  };
-
   std::vector<ColumnType> types_;
   std::vector<int> key_offsets_;
   size_t bitmap_bytes_;
