@@ -210,12 +210,16 @@ warm() { run_to "$T_CAT" cat "$@" >/dev/null || die "warm-up read failed"; }
 
 # The host's rate for memory touched for the first time, before each load (touch_memory.cc):
 # on a virtual machine it moves from hour to hour, and a load's new memory costs that much.
+# The probe waits until the memory the previous step freed has gone back to the host (free
+# page reporting, a couple of seconds), and also gives the rate of memory freed just before.
 PROBE=$ROOT/build/tests/touch_memory
 mem_probe() {
   if [[ ! -x $PROBE ]]; then echo "not measured"; return; fi
-  local rate
-  rate=$(run_to "$T_SHORT" "$PROBE" 2048) || die "$PROBE failed"
-  echo "$rate GB/s"
+  local rates
+  sleep 5
+  rates=$(run_to "$T_SHORT" "$PROBE" 2048) || die "$PROBE failed"
+  read -r first again <<< "$rates"
+  echo "$first GB/s (memory just freed: $again GB/s)"
 }
 
 # --- skyshard ----------------------------------------------------------------------------------
@@ -361,7 +365,7 @@ SUMMARY=$(
        "Generation (not timed): CSV ${GEN_NOTE[csv]}, FITS ${GEN_NOTE[fits]}."
   echo "- I/O: $CACHE_NOTE."
   echo "- Load average (1/5/15 min) before each run: skyshard CSV ${SKY_LOADAVG[csv]}, FITS ${SKY_LOADAVG[fits]}$([[ $PG_DONE == 1 ]] && echo ", PostgreSQL $PG_LOADAVG")."
-  echo "- Fresh memory before each run (\`build/tests/touch_memory 2048\`: the first write to each page of 2 GiB of new memory): skyshard CSV ${SKY_MEMRATE[csv]}, FITS ${SKY_MEMRATE[fits]}$([[ $PG_DONE == 1 ]] && echo ", PostgreSQL $PG_MEMRATE"). On a virtual machine whose host takes back what the guest frees, this is the price of every page a load touches first, and it moves from hour to hour."
+  echo "- Fresh memory before each run (\`build/tests/touch_memory 2048\`, 5 s after the previous step: the first write to each page of 2 GiB of new memory, then of the same amount again just after it was freed): skyshard CSV ${SKY_MEMRATE[csv]}, FITS ${SKY_MEMRATE[fits]}$([[ $PG_DONE == 1 ]] && echo ", PostgreSQL $PG_MEMRATE"). On a virtual machine whose guest reports its free memory to the host, which takes it back, the first rate is the price of most pages a load touches first, and it moves from hour to hour."
   echo
   echo "| System | Input | Tables loaded | Rows | Wall s | rows/s | Object+ForcedSource rows/s | vs PostgreSQL |"
   echo "|---|---|---|---:|---:|---:|---:|---:|"
