@@ -112,10 +112,7 @@ class RunCursor {
   std::string_view value() const { return value_; }
   // Key order of two valid cursors' records: the key bytes after the space and table prefix,
   // as one integer, decide almost every comparison of the merge without a memcmp.
-  static bool Less(const RunCursor& a, const RunCursor& b) {
-    if (a.head_ != b.head_) return a.head_ < b.head_;
-    return a.key_ < b.key_;
-  }
+  static bool Less(const RunCursor& a, const RunCursor& b) { return a.Below(b.head_, b.key_); }
   // Whether the valid cursor's key is below `key`, whose Head is `head`.
   bool Below(uint64_t head, std::string_view key) const {
     if (head_ != head) return head_ < head;
