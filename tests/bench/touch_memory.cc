@@ -8,7 +8,7 @@
 // those pages back, and each one touched again costs a host fault and zeroing besides the
 // guest kernel's zeroing: FIRST is that price when the memory was freed long enough ago. AGAIN
 // touches the pages FIRST just freed, before they are reported: the guest's own zeroing alone.
-// On the benchmark machine FIRST was 0.25-0.8 GB/s and AGAIN 3.6-4.2 GB/s within one minute
+// On the benchmark machine FIRST was 0.25-0.8 GB/s and AGAIN 3.6-9.9 GB/s on one day
 // (docs/benchmarks.md). A load's new memory mostly costs FIRST; bench_load.sh prints both
 // before each load, so that runs of different days can be told apart by their hosts.
 //
